@@ -1,0 +1,29 @@
+/// @file samestory.hpp
+/// samestory: near-duplicate detection and story clustering for news crawlers.
+///
+/// The text side, in pipeline order:
+/// - utf8.hpp: check_utf8(), validate_utf8(), repair_utf8()
+/// - html.hpp: html_to_text() for crawled pages
+/// - chrome.hpp: chrome_stripper removes navigation, related lists, widgets
+/// - normalize.hpp: normalizer folds NFKC, case and Traditional→Simplified
+/// - shingle.hpp: shingler cuts CJK character / word n-grams, hashes with XXH3
+/// - text_pipeline.hpp: all of the above in one object
+///
+/// Example:
+/// @code
+///   samestory::text_pipeline pipeline;
+///   std::vector<std::uint64_t> a, b;
+///   pipeline.shingles(page_a, a);
+///   pipeline.shingles(page_b, b);
+/// @endcode
+/// Errors are exceptions derived from samestory::error (error.hpp).
+#pragma once
+
+#include <samestory/chrome.hpp>
+#include <samestory/error.hpp>
+#include <samestory/html.hpp>
+#include <samestory/normalize.hpp>
+#include <samestory/shingle.hpp>
+#include <samestory/text_pipeline.hpp>
+#include <samestory/utf8.hpp>
+#include <samestory/version.hpp>

@@ -1,0 +1,65 @@
+/// @file text_pipeline.hpp
+/// The whole text side in one object: UTF-8 check → chrome removal →
+/// normalization → shingling, with offsets that lead back to the input.
+#pragma once
+
+#include <samestory/chrome.hpp>
+#include <samestory/export.hpp>
+#include <samestory/normalize.hpp>
+#include <samestory/shingle.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace samestory {
+
+/// Options for text_pipeline: one struct per stage.
+struct text_pipeline_options {
+  normalize_options normalize;  ///< UTF-8 policy, folding, limits
+  chrome_options chrome;        ///< boilerplate removal knobs
+  shingle_options shingle;      ///< n-gram sizes and hash seed
+  bool strip_chrome = true;     ///< false: shingle the whole document
+};
+
+/// One document after the text pipeline.
+struct processed_text {
+  chrome_result body;          ///< lines kept and removed, body text
+  normalized_text normalized;  ///< offsets point into the ORIGINAL input, not the body
+  std::vector<std::uint64_t> shingles;  ///< one hash per shingle position
+};
+
+/// UTF-8 check, chrome removal, normalization and shingling.
+/// Thread safety: immutable; may be shared by many threads.
+class SAMESTORY_API text_pipeline {
+ public:
+  /// @throws invalid_options_error for out-of-range options
+  explicit text_pipeline(const text_pipeline_options& options = {});
+
+  /// Runs every stage; `out`'s buffers are reused.
+  /// @throws invalid_utf8_error (strict policy) with the offset in `document`
+  /// @throws limit_exceeded_error when the document exceeds max_document_bytes
+  void process(std::string_view document, processed_text& out,
+               const chrome_statistics* stats = nullptr, std::string_view source = {}) const;
+
+  /// Shingle hashes only (the hot path): `out` is resized, its capacity reused.
+  void shingles(std::string_view document, std::vector<std::uint64_t>& out) const;
+
+  /// @return a hash of everything that decides the shingle hashes: normalizer
+  /// fingerprint, shingle options and whether chrome is stripped
+  std::uint64_t fingerprint() const noexcept;
+
+  const normalizer& text_normalizer() const noexcept { return normalizer_; }  ///< @return stage
+  const chrome_stripper& stripper() const noexcept { return stripper_; }     ///< @return stage
+  const shingler& text_shingler() const noexcept { return shingler_; }       ///< @return stage
+  const text_pipeline_options& options() const noexcept { return options_; }  ///< @return options
+
+ private:
+  text_pipeline_options options_;
+  normalizer normalizer_;
+  chrome_stripper stripper_;
+  shingler shingler_;
+};
+
+}  // namespace samestory
