@@ -6,12 +6,18 @@ namespace samestory {
 
 const char* to_string(error_code code) noexcept {
   switch (code) {
-    case error_code::invalid_utf8: return "invalid_utf8";
-    case error_code::invalid_options: return "invalid_options";
-    case error_code::limit_exceeded: return "limit_exceeded";
-    case error_code::format: return "format";
-    case error_code::io: return "io";
-    case error_code::invalid_argument: return "invalid_argument";
+    case error_code::invalid_utf8:
+      return "invalid_utf8";
+    case error_code::invalid_options:
+      return "invalid_options";
+    case error_code::limit_exceeded:
+      return "limit_exceeded";
+    case error_code::format:
+      return "format";
+    case error_code::io:
+      return "io";
+    case error_code::invalid_argument:
+      return "invalid_argument";
   }
   return "unknown";
 }
@@ -27,8 +33,7 @@ invalid_utf8_error::invalid_utf8_error(std::size_t byte_offset, const char* reas
 invalid_options_error::invalid_options_error(const std::string& message)
     : error(error_code::invalid_options, "invalid options: " + message) {}
 
-limit_exceeded_error::limit_exceeded_error(const char* what, std::size_t limit,
-                                           std::size_t actual)
+limit_exceeded_error::limit_exceeded_error(const char* what, std::size_t limit, std::size_t actual)
     : error(error_code::limit_exceeded, std::string(what) + " exceeded: limit " +
                                             std::to_string(limit) + ", actual " +
                                             std::to_string(actual)),
@@ -36,8 +41,8 @@ limit_exceeded_error::limit_exceeded_error(const char* what, std::size_t limit,
       actual_(actual) {}
 
 format_error::format_error(std::size_t byte_offset, const std::string& message)
-    : error(error_code::format, "format error at byte " + std::to_string(byte_offset) + ": " +
-                                    message),
+    : error(error_code::format,
+            "format error at byte " + std::to_string(byte_offset) + ": " + message),
       byte_offset_(byte_offset) {}
 
 }  // namespace samestory

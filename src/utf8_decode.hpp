@@ -9,12 +9,14 @@
 namespace samestory::detail {
 
 struct decoded {
-  char32_t cp;          // valid only when reason == nullptr
-  std::uint32_t length; // bytes consumed: the sequence, or its maximal ill-formed subpart
-  const char* reason;   // nullptr when well-formed
+  char32_t cp;           // valid only when reason == nullptr
+  std::uint32_t length;  // bytes consumed: the sequence, or its maximal ill-formed subpart
+  const char* reason;    // nullptr when well-formed
 };
 
-inline bool is_cont(unsigned char b) noexcept { return (b & 0xC0u) == 0x80u; }
+inline bool is_cont(unsigned char b) noexcept {
+  return (b & 0xC0u) == 0x80u;
+}
 
 // Decodes the sequence starting at p (p < end).
 inline decoded decode_utf8(const unsigned char* p, const unsigned char* end) noexcept {
@@ -33,19 +35,31 @@ inline decoded decode_utf8(const unsigned char* p, const unsigned char* end) noe
     // Second-byte range depends on the lead: E0 excludes overlongs, ED surrogates.
     unsigned lo = 0x80u, hi = 0xBFu;
     const char* why = "truncated sequence";
-    if (b0 == 0xE0u) { lo = 0xA0u; why = "overlong form"; }
-    if (b0 == 0xEDu) { hi = 0x9Fu; why = "encoded surrogate"; }
+    if (b0 == 0xE0u) {
+      lo = 0xA0u;
+      why = "overlong form";
+    }
+    if (b0 == 0xEDu) {
+      hi = 0x9Fu;
+      why = "encoded surrogate";
+    }
     if (avail < 2) return {0, 1, "truncated sequence"};
     if (p[1] < lo || p[1] > hi) return {0, 1, is_cont(p[1]) ? why : "truncated sequence"};
     if (avail < 3 || !is_cont(p[2])) return {0, 2, "truncated sequence"};
-    return {static_cast<char32_t>(((b0 & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu)),
-            3, nullptr};
+    return {static_cast<char32_t>(((b0 & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu)), 3,
+            nullptr};
   }
   if (b0 < 0xF5u) {
     unsigned lo = 0x80u, hi = 0xBFu;
     const char* why = "truncated sequence";
-    if (b0 == 0xF0u) { lo = 0x90u; why = "overlong form"; }
-    if (b0 == 0xF4u) { hi = 0x8Fu; why = "code point above U+10FFFF"; }
+    if (b0 == 0xF0u) {
+      lo = 0x90u;
+      why = "overlong form";
+    }
+    if (b0 == 0xF4u) {
+      hi = 0x8Fu;
+      why = "code point above U+10FFFF";
+    }
     if (avail < 2) return {0, 1, "truncated sequence"};
     if (p[1] < lo || p[1] > hi) return {0, 1, is_cont(p[1]) ? why : "truncated sequence"};
     if (avail < 3 || !is_cont(p[2])) return {0, 2, "truncated sequence"};
@@ -59,7 +73,10 @@ inline decoded decode_utf8(const unsigned char* p, const unsigned char* end) noe
 
 // Appends the UTF-8 encoding of cp (a valid scalar value) to out; returns bytes written.
 inline std::uint32_t encode_utf8(char32_t cp, char* out) noexcept {
-  if (cp < 0x80) { out[0] = static_cast<char>(cp); return 1; }
+  if (cp < 0x80) {
+    out[0] = static_cast<char>(cp);
+    return 1;
+  }
   if (cp < 0x800) {
     out[0] = static_cast<char>(0xC0 | (cp >> 6));
     out[1] = static_cast<char>(0x80 | (cp & 0x3F));

@@ -14,12 +14,12 @@ namespace samestory {
 
 /// What went wrong, as one enum for all of samestory's exceptions.
 enum class error_code : std::uint8_t {
-  invalid_utf8 = 1,     ///< input is not well-formed UTF-8 (strict mode)
-  invalid_options = 2,  ///< an options struct holds a value out of range
-  limit_exceeded = 3,   ///< input larger than a configured limit
-  format = 4,           ///< a saved file is truncated, corrupted or of another kind
-  io = 5,               ///< the operating system refused a read or write
-  invalid_argument = 6, ///< an argument is inconsistent with the object it is given to
+  invalid_utf8 = 1,      ///< input is not well-formed UTF-8 (strict mode)
+  invalid_options = 2,   ///< an options struct holds a value out of range
+  limit_exceeded = 3,    ///< input larger than a configured limit
+  format = 4,            ///< a saved file is truncated, corrupted or of another kind
+  io = 5,                ///< the operating system refused a read or write
+  invalid_argument = 6,  ///< an argument is inconsistent with the object it is given to
 };
 
 /// Short stable name of an error code, e.g. "invalid_utf8".
