@@ -106,6 +106,9 @@ class SAMESTORY_API normalizer {
   struct table;  ///< the precomputed code-point table (opaque)
 
  private:
+  template <bool Offsets>
+  void run(std::string_view utf8, normalized_text& out) const;
+
   normalize_options options_;
   std::shared_ptr<const table> table_;
 };
