@@ -22,14 +22,15 @@ namespace samestory {
 
 /// Why a line was removed (or none when kept).
 enum class chrome_reason : std::uint8_t {
-  none = 0,           ///< kept: article body
-  empty,              ///< blank or only white space / punctuation
-  short_line,         ///< too short to be body and not next to body
-  title_like_run,     ///< part of a run of short, unpunctuated, title-like lines (menus, lists)
-  duplicate_line,     ///< the same line appears elsewhere in the document
-  timestamp,          ///< a date/time or counter line ("2026-01-04 05:30", "浏览:249 次")
-  outside_body,       ///< separated from the main body block by chrome
-  recurring,          ///< recurs across many documents of the same source (chrome_statistics)
+  none = 0,        ///< kept: article body
+  empty,           ///< blank or only white space / punctuation
+  short_line,      ///< too short to be body and not next to body
+  title_like_run,  ///< part of a run of short, unpunctuated, title-like lines (menus, lists)
+  duplicate_line,  ///< the same line appears elsewhere in the document
+  timestamp,       ///< a date/time or counter line ("2026-01-04 05:30", "浏览:249 次")
+  outside_body,    ///< separated from the main body block by chrome
+  recurring,       ///< recurs across many documents of the same source (chrome_statistics)
+  notice,          ///< a reprint, copyright or disclaimer notice at the body's edge
 };
 
 /// Short stable name of a reason, e.g. "title_like_run".
@@ -37,18 +38,28 @@ SAMESTORY_API const char* to_string(chrome_reason reason) noexcept;
 
 /// One input line and its verdict.
 struct chrome_line {
-  std::size_t begin = 0;                     ///< byte offset of the line in the input
-  std::size_t end = 0;                       ///< one past its last byte (excluding '\n')
+  std::size_t begin = 0;                       ///< byte offset of the line in the input
+  std::size_t end = 0;                         ///< one past its last byte (excluding '\n')
   chrome_reason reason = chrome_reason::none;  ///< none when kept
   bool kept() const noexcept { return reason == chrome_reason::none; }
 };
 
+/// Where a kept line starts in chrome_result::text.
+struct kept_line {
+  std::size_t text_begin = 0;  ///< byte offset of the line in `text`
+  std::size_t line = 0;        ///< its index in chrome_result::lines
+};
+
 /// The body text of a document and how it maps back to the input.
 struct chrome_result {
-  std::string text;                ///< kept lines joined by '\n'
-  std::vector<chrome_line> lines;  ///< every input line, in order
+  std::string text;                ///< kept lines joined by '\n' (a trailing '\r' removed)
+  std::vector<chrome_line> lines;  ///< every input line, in order; empty for empty input
+  std::vector<kept_line> kept;     ///< the kept lines, in order, with their place in `text`
   /// Maps a byte offset in `text` to the byte offset in the input it came from.
-  /// @param text_offset 0 .. text.size() (text.size() maps to the input's end)
+  /// O(log kept lines).
+  /// @param text_offset 0 .. text.size(); the '\n' after a kept line, and
+  /// text.size(), map to the end of that line; with nothing kept, the result
+  /// is the end of the last input line (0 for empty input)
   std::size_t to_input_offset(std::size_t text_offset) const noexcept;
 };
 
@@ -78,6 +89,7 @@ class SAMESTORY_API chrome_stripper {
   /// @param document crawled text, '\n' or "\r\n" line ends; invalid UTF-8 is tolerated
   /// @param stats optional cross-document statistics for `source`
   /// @param source the document's site or publisher, used with `stats`
+  /// @throws limit_exceeded_error for documents of 4 GiB or more (line indexes are 32-bit)
   chrome_result strip(std::string_view document, const chrome_statistics* stats = nullptr,
                       std::string_view source = {}) const;
 

@@ -1,0 +1,231 @@
+// Internal: little-endian writers, a bounds-checked reader and the envelope
+// every saved samestory object shares (docs/format.md):
+//
+//   offset 0   4 bytes  magic "SMST"
+//   offset 4   u16      format version of the object kind
+//   offset 6   u16      object kind (object_kind below)
+//   offset 8   u64      payload length in bytes
+//   offset 16  payload
+//   then       u64      XXH3-64 (seed 0) of the payload bytes
+//
+// Fields are written one by one, never as raw structs, so the bytes do not
+// depend on the compiler's padding or on the host's byte order. Every read
+// failure becomes a format_error carrying the absolute byte offset, and no
+// length read from the input is trusted before it has been checked against the
+// bytes that remain, so a hostile length cannot make a reader allocate more
+// than the input could hold.
+#pragma once
+
+#include <samestory/error.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+// XXH_INLINE_ALL keeps xxHash out of the link: every function becomes a static
+// inline in the including translation unit.
+#ifndef XXH_INLINE_ALL
+#define XXH_INLINE_ALL
+#endif
+#include <xxhash.h>
+
+namespace samestory::detail {
+
+/// Object kinds in the envelope; a reader refuses bytes of another kind.
+enum class object_kind : std::uint16_t {
+  chrome_statistics = 3,
+};
+
+inline constexpr char envelope_magic[4] = {'S', 'M', 'S', 'T'};
+inline constexpr std::size_t envelope_header_bytes = 16;  // magic, version, kind, length
+inline constexpr std::size_t envelope_trailer_bytes = 8;  // checksum
+
+inline void append_u16(std::string& out, std::uint16_t v) {
+  const char b[2] = {static_cast<char>(v & 0xFFu), static_cast<char>(v >> 8)};
+  out.append(b, 2);
+}
+
+inline void append_u32(std::string& out, std::uint32_t v) {
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+  out.append(b, 4);
+}
+
+inline void append_u64(std::string& out, std::uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+  out.append(b, 8);
+}
+
+// Overwrites 8 bytes at `at` (used to patch the payload length once known).
+inline void store_u64(std::string& out, std::size_t at, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i)
+    out[at + static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+}
+
+// "0x" and 16 hex digits: checksums and hashes read best at fixed width.
+inline std::string hex64(std::uint64_t v) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string s = "0x";
+  for (int shift = 60; shift >= 0; shift -= 4) s.push_back(digits[(v >> shift) & 0xFu]);
+  return s;
+}
+
+/// Reads little-endian fields from untrusted bytes. Offsets in errors are
+/// absolute: `base` is where `bytes` starts in the caller's whole input.
+class byte_reader {
+ public:
+  explicit byte_reader(std::string_view bytes, std::size_t base = 0) noexcept
+      : bytes_(bytes), base_(base) {}
+
+  /// @return the absolute offset of the next byte to read
+  std::size_t offset() const noexcept { return base_ + pos_; }
+  /// @return bytes left to read
+  std::size_t remaining() const noexcept { return bytes_.size() - pos_; }
+
+  /// @throws format_error at the current offset
+  [[noreturn]] void fail(const std::string& message) const {
+    throw format_error(offset(), message);
+  }
+
+  /// @throws format_error unless `n` more bytes are available for `what`
+  void require(std::size_t n, const char* what) const {
+    if (remaining() < n) {
+      fail("expected " + std::to_string(n) + " bytes for " + what + ", actual " +
+           std::to_string(remaining()) + " remaining");
+    }
+  }
+
+  /// Checks a count read from the input before anything is sized by it: `count`
+  /// elements of at least `element_bytes` each must fit in what remains.
+  /// @throws format_error at `count_offset` (where the count itself was read)
+  void check_count(std::uint64_t count, std::size_t element_bytes, std::size_t count_offset,
+                   const char* what) const {
+    const std::uint64_t fit = remaining() / element_bytes;
+    if (count > fit) {
+      throw format_error(count_offset, std::string("expected ") + what + " of at most " +
+                                           std::to_string(fit) + " (" +
+                                           std::to_string(remaining()) + " bytes remain), actual " +
+                                           std::to_string(count));
+    }
+  }
+
+  std::uint16_t u16(const char* what) {
+    require(2, what);
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes_.data() + pos_);
+    pos_ += 2;
+    return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
+  }
+
+  std::uint32_t u32(const char* what) {
+    require(4, what);
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes_.data() + pos_);
+    pos_ += 4;
+    std::uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+  }
+
+  std::uint64_t u64(const char* what) {
+    require(8, what);
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes_.data() + pos_);
+    pos_ += 8;
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+  }
+
+  std::string_view bytes(std::size_t n, const char* what) {
+    require(n, what);
+    const std::string_view s = bytes_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+
+  /// @throws format_error when bytes are left over after `what`
+  void expect_end(const char* what) const {
+    if (remaining() != 0) {
+      fail(std::string("expected end of ") + what + ", actual " + std::to_string(remaining()) +
+           " trailing bytes");
+    }
+  }
+
+ private:
+  std::string_view bytes_;
+  std::size_t base_;
+  std::size_t pos_ = 0;
+};
+
+/// Starts an envelope in `out` (which may already hold other bytes); returns
+/// the envelope's start, to be passed to end_envelope() after the payload.
+inline std::size_t begin_envelope(std::string& out, object_kind kind, std::uint16_t version) {
+  const std::size_t start = out.size();
+  out.append(envelope_magic, 4);
+  append_u16(out, version);
+  append_u16(out, static_cast<std::uint16_t>(kind));
+  append_u64(out, 0);  // payload length, patched by end_envelope
+  return start;
+}
+
+/// Patches the payload length and appends the checksum.
+inline void end_envelope(std::string& out, std::size_t start) {
+  const std::size_t payload_at = start + envelope_header_bytes;
+  const std::size_t length = out.size() - payload_at;
+  store_u64(out, start + 8, length);
+  append_u64(out, XXH3_64bits(out.data() + payload_at, length));
+}
+
+/// A verified payload and where it starts in the input.
+struct envelope {
+  std::string_view payload;
+  std::size_t payload_offset;
+  std::uint16_t version;
+};
+
+/// Checks magic, kind, version (1..max_version), payload length and checksum,
+/// in that order, so that foreign bytes are refused before anything else.
+/// @throws format_error with the offset of the first field that is wrong
+inline envelope open_envelope(std::string_view bytes, object_kind kind, std::uint16_t max_version) {
+  byte_reader r(bytes);
+  const std::string_view magic = r.bytes(4, "magic");
+  if (magic != std::string_view(envelope_magic, 4)) {
+    std::string actual;
+    for (const char c : magic) actual += hex64(static_cast<unsigned char>(c)).substr(16) + " ";
+    throw format_error(0, "expected magic \"SMST\" (53 4d 53 54), actual " + actual.substr(0, 11));
+  }
+  const std::size_t version_at = r.offset();
+  const std::uint16_t version = r.u16("format version");
+  const std::size_t kind_at = r.offset();
+  const std::uint16_t actual_kind = r.u16("object kind");
+  if (actual_kind != static_cast<std::uint16_t>(kind)) {
+    throw format_error(kind_at, "expected object kind " +
+                                    std::to_string(static_cast<unsigned>(kind)) + ", actual " +
+                                    std::to_string(actual_kind));
+  }
+  if (version == 0 || version > max_version) {
+    throw format_error(version_at, "expected format version 1.." + std::to_string(max_version) +
+                                       ", actual " + std::to_string(version));
+  }
+  const std::size_t length_at = r.offset();
+  const std::uint64_t length = r.u64("payload length");
+  const std::size_t available =
+      r.remaining() >= envelope_trailer_bytes ? r.remaining() - envelope_trailer_bytes : 0;
+  if (r.remaining() < envelope_trailer_bytes || length != available) {
+    throw format_error(length_at, "expected payload length " + std::to_string(available) +
+                                      " (input size minus header and checksum), actual " +
+                                      std::to_string(length));
+  }
+  const std::size_t payload_at = r.offset();
+  const std::string_view payload = r.bytes(static_cast<std::size_t>(length), "payload");
+  const std::size_t checksum_at = r.offset();
+  const std::uint64_t stored = r.u64("checksum");
+  const std::uint64_t computed = XXH3_64bits(payload.data(), payload.size());
+  if (stored != computed) {
+    throw format_error(
+        checksum_at, "expected payload checksum " + hex64(stored) + ", actual " + hex64(computed));
+  }
+  return {payload, payload_at, version};
+}
+
+}  // namespace samestory::detail
