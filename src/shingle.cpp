@@ -1,1 +1,268 @@
-// placeholder
+#include <samestory/error.hpp>
+#include <samestory/shingle.hpp>
+
+#include <unicode/brkiter.h>
+#include <unicode/unistr.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace samestory {
+
+namespace {
+
+enum token_class : std::uint8_t { word_class = 0, cjk_class = 1, sa_class = 2 };
+
+// Scripts written without word separators. CJK characters become tokens of
+// their own; South-East Asian scripts (Line_Break=SA) need a dictionary.
+token_class class_of(char32_t c) noexcept {
+  if (c >= 0x4E00 && c <= 0x9FFF) return cjk_class;  // most characters of Chinese text
+  if (c < 0x0E00) return word_class;
+  if (c < 0x1100) {
+    if (c <= 0x0EFF) return sa_class;                 // Thai, Lao
+    if (c >= 0x1000 && c <= 0x109F) return sa_class;  // Myanmar
+    return word_class;
+  }
+  if (c <= 0x11FF) return cjk_class;                // Hangul Jamo
+  if (c >= 0x1780 && c <= 0x17FF) return sa_class;  // Khmer
+  if (c >= 0x1A20 && c <= 0x1AAF) return sa_class;  // Tai Tham
+  if (c < 0x2E80) return word_class;
+  if (c <= 0x2FDF) return cjk_class;                 // CJK radicals
+  if (c >= 0x3005 && c <= 0x3007) return cjk_class;  // 々 〆 〇
+  if (c >= 0x3021 && c <= 0x3029) return cjk_class;  // Hangzhou numerals
+  if (c >= 0x3031 && c <= 0x3035) return cjk_class;  // kana repeat marks
+  if (c >= 0x3038 && c <= 0x303C) return cjk_class;
+  if (c >= 0x3041 && c <= 0x31FF) return cjk_class;    // kana, bopomofo, compat jamo
+  if (c >= 0x3400 && c <= 0x4DBF) return cjk_class;    // extension A
+  if (c >= 0x4E00 && c <= 0x9FFF) return cjk_class;    // unified ideographs
+  if (c >= 0xA960 && c <= 0xA97F) return cjk_class;    // Hangul jamo extended A
+  if (c >= 0xAC00 && c <= 0xD7FF) return cjk_class;    // Hangul syllables, jamo ext B
+  if (c >= 0xF900 && c <= 0xFAFF) return cjk_class;    // compatibility ideographs
+  if (c >= 0xFF66 && c <= 0xFFDC) return cjk_class;    // half-width kana / Hangul
+  if (c >= 0x1B000 && c <= 0x1B16F) return cjk_class;  // kana supplement, small kana
+  if (c >= 0x20000 && c <= 0x3134F) return cjk_class;  // extensions B..G
+  return word_class;
+}
+
+constexpr std::uint32_t word_bit = 0x80000000u;
+
+std::uint32_t word_code(const char32_t* b, const char32_t* e) noexcept {
+  const auto h = XXH3_64bits(b, static_cast<std::size_t>(e - b) * sizeof(char32_t));
+  return static_cast<std::uint32_t>(h) | word_bit;
+}
+
+// Splits a run of Thai/Lao/Khmer/Myanmar letters into dictionary words with
+// ICU. Rare in our input, so the break iterator is made per thread, lazily.
+template <class F>
+void split_sa_run(const char32_t* b, const char32_t* e, F&& on_word) {
+  thread_local std::unique_ptr<icu::BreakIterator> it;
+  if (!it) {
+    UErrorCode status = U_ZERO_ERROR;
+    it.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+    if (U_FAILURE(status)) it.reset();
+  }
+  if (!it) {  // no dictionary: the run is one word
+    on_word(b, e);
+    return;
+  }
+  const icu::UnicodeString s = icu::UnicodeString::fromUTF32(reinterpret_cast<const UChar32*>(b),
+                                                             static_cast<std::int32_t>(e - b));
+  it->setText(s);
+  // Break positions are UTF-16 indexes; walk code points alongside them.
+  std::int32_t prev16 = it->first();
+  const char32_t* prev = b;
+  for (std::int32_t pos = it->next(); pos != icu::BreakIterator::DONE; pos = it->next()) {
+    const std::int32_t n = s.countChar32(prev16, pos - prev16);
+    on_word(prev, prev + n);
+    prev += n;
+    prev16 = pos;
+  }
+}
+
+}  // namespace
+
+shingler::shingler(const shingle_options& options) : options_(options) {
+  if (options.cjk_n < 1 || options.cjk_n > 16) {
+    throw invalid_options_error("shingle_options::cjk_n must be in 1..16, actual " +
+                                std::to_string(options.cjk_n));
+  }
+  if (options.word_n < 1 || options.word_n > 16) {
+    throw invalid_options_error("shingle_options::word_n must be in 1..16, actual " +
+                                std::to_string(options.word_n));
+  }
+}
+
+// Two phases. First the text becomes an array of 32-bit token codes (the code
+// point itself for a CJK character, so a run of Chinese costs one class check
+// and one store per character); then every window is one XXH3 call over a
+// contiguous slice of that array. The arrays are per-thread scratch that
+// keeps its capacity, so steady-state shingling allocates nothing.
+template <bool WantSpans, class Sink>
+void shingler::walk(const normalized_text& text, Sink&& sink) const {
+  thread_local std::vector<std::uint32_t> codes;
+  thread_local std::vector<std::uint8_t> classes;
+  thread_local std::vector<std::uint32_t> bounds;    // token i covers [bounds[2i], bounds[2i+1])
+  thread_local std::vector<std::uint32_t> segments;  // token index where each segment ends
+  const std::size_t max_tokens = text.text.size();
+  if (codes.size() < max_tokens) {
+    codes.resize(max_tokens);
+    classes.resize(max_tokens);
+  }
+  if (WantSpans && bounds.size() < 2 * max_tokens) bounds.resize(2 * max_tokens);
+  segments.clear();
+
+  const char32_t* const base = text.text.data();
+  const char32_t* p = base;
+  const char32_t* const end = base + text.text.size();
+  std::size_t n = 0;
+  const bool want_classes = options_.cjk_n != options_.word_n;
+  auto push = [&](std::uint32_t code, token_class c, const char32_t* b, const char32_t* e) {
+    codes[n] = code;
+    if (want_classes) classes[n] = c;
+    if constexpr (WantSpans) {
+      bounds[2 * n] = static_cast<std::uint32_t>(b - base);
+      bounds[2 * n + 1] = static_cast<std::uint32_t>(e - base);
+    }
+    ++n;
+  };
+  while (p < end) {
+    const char32_t c = *p;
+    if (c == U' ') {
+      ++p;
+      continue;
+    }
+    if (c == U'\n') {
+      if (!options_.cross_breaks && (segments.empty() ? n > 0 : segments.back() < n)) {
+        segments.push_back(static_cast<std::uint32_t>(n));
+      }
+      ++p;
+      continue;
+    }
+    const token_class cls = class_of(c);
+    if (cls == cjk_class) {
+      push(static_cast<std::uint32_t>(c), cjk_class, p, p + 1);
+      ++p;
+      continue;
+    }
+    // A word: letters/digits up to a separator, a CJK character or a change
+    // between dictionary-segmented scripts and the rest.
+    const char32_t* w = p;
+    while (p < end && *p != U' ' && *p != U'\n' && class_of(*p) == cls) ++p;
+    if (cls == sa_class) {
+      split_sa_run(w, p, [&](const char32_t* b, const char32_t* e) {
+        push(word_code(b, e), word_class, b, e);
+      });
+    } else {
+      push(word_code(w, p), word_class, w, p);
+    }
+  }
+  if (segments.empty() || segments.back() < n) segments.push_back(static_cast<std::uint32_t>(n));
+
+  const std::uint64_t seed = options_.seed;
+  const std::uint32_t ncjk = options_.cjk_n, nword = options_.word_n;
+  auto emit = [&](std::size_t first, std::size_t count) {
+    std::uint32_t b = 0, e = 0;
+    if constexpr (WantSpans) {
+      b = bounds[2 * first];
+      e = bounds[2 * (first + count - 1) + 1];
+    }
+    sink(XXH3_64bits_withSeed(codes.data() + first, count * sizeof(std::uint32_t), seed), b, e);
+  };
+  std::size_t seg_begin = 0;
+  for (const std::uint32_t seg_end : segments) {
+    // A shingle starts at every token whose window fits in the segment; a
+    // segment shorter than its first window gives one shingle of all its tokens.
+    bool emitted = false;
+    if (ncjk == nword) {  // the common case: one window length, a tight loop
+      // A compile-time length lets XXH3 inline its short-input path.
+      auto run = [&](auto len) {
+        for (std::size_t i = seg_begin; i + len() <= seg_end; ++i) emit(i, len());
+      };
+      switch (ncjk) {
+        case 2:
+          run([] { return std::size_t{2}; });
+          break;
+        case 3:
+          run([] { return std::size_t{3}; });
+          break;
+        case 4:
+          run([] { return std::size_t{4}; });
+          break;
+        case 5:
+          run([] { return std::size_t{5}; });
+          break;
+        default:
+          run([&] { return std::size_t{ncjk}; });
+          break;
+      }
+      emitted = seg_end - seg_begin >= ncjk;
+    } else {
+      for (std::size_t i = seg_begin; i < seg_end; ++i) {
+        const std::size_t len = classes[i] == cjk_class ? ncjk : nword;
+        if (i + len <= seg_end) {
+          emit(i, len);
+          emitted = true;
+        }
+      }
+    }
+    if (!emitted && seg_end > seg_begin) emit(seg_begin, seg_end - seg_begin);
+    seg_begin = seg_end;
+  }
+}
+
+std::size_t shingler::count(const normalized_text& text) const {
+  std::size_t n = 0;
+  walk<false>(text, [&](std::uint64_t, std::uint32_t, std::uint32_t) { ++n; });
+  return n;
+}
+
+std::size_t shingler::hash(const normalized_text& text, std::span<std::uint64_t> out) const {
+  std::size_t n = 0;
+  bool overflow = false;
+  walk<false>(text, [&](std::uint64_t h, std::uint32_t, std::uint32_t) {
+    if (n < out.size()) {
+      out[n] = h;
+    } else {
+      overflow = true;
+    }
+    ++n;
+  });
+  if (overflow) {
+    throw error(error_code::invalid_argument,
+                "shingler::hash: output span holds " + std::to_string(out.size()) +
+                    " hashes, the text has " + std::to_string(n) + " shingles");
+  }
+  return n;
+}
+
+void shingler::hash(const normalized_text& text, std::vector<std::uint64_t>& out) const {
+  out.clear();
+  // Shingles never outnumber code points, so one reservation covers the document.
+  if (out.capacity() < text.text.size() + 1) out.reserve(text.text.size() + 1);
+  walk<false>(text, [&](std::uint64_t h, std::uint32_t, std::uint32_t) { out.push_back(h); });
+}
+
+void shingler::counted(const normalized_text& text, std::vector<counted_shingle>& out) const {
+  std::vector<std::uint64_t> hashes;
+  hash(text, hashes);
+  std::sort(hashes.begin(), hashes.end());
+  out.clear();
+  for (std::size_t i = 0; i < hashes.size();) {
+    std::size_t j = i;
+    while (j < hashes.size() && hashes[j] == hashes[i]) ++j;
+    out.push_back({hashes[i], static_cast<std::uint32_t>(j - i)});
+    i = j;
+  }
+}
+
+void shingler::spans(const normalized_text& text, std::vector<shingle_span>& out) const {
+  out.clear();
+  walk<true>(text, [&](std::uint64_t, std::uint32_t b, std::uint32_t e) { out.push_back({b, e}); });
+}
+
+}  // namespace samestory

@@ -1,1 +1,85 @@
-// placeholder
+#include <samestory/error.hpp>
+#include <samestory/text_pipeline.hpp>
+#include <samestory/utf8.hpp>
+
+#include <string>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+namespace samestory {
+
+namespace {
+normalize_options without_offsets(normalize_options o) {
+  o.keep_offsets = false;
+  return o;
+}
+}  // namespace
+
+text_pipeline::text_pipeline(const text_pipeline_options& options)
+    : options_(options),
+      normalizer_(options.normalize),
+      stripper_(options.chrome),
+      shingler_(options.shingle),
+      fast_normalizer_(without_offsets(options.normalize)) {}
+
+void text_pipeline::prepare(std::string_view document, chrome_result& body,
+                            const chrome_statistics* stats, std::string_view source) const {
+  if (document.size() > options_.normalize.max_document_bytes) {
+    throw limit_exceeded_error("normalize_options::max_document_bytes",
+                               options_.normalize.max_document_bytes, document.size());
+  }
+  // Validate before chrome removal so a strict error names the offset in the
+  // caller's document, not in the extracted body.
+  if (options_.normalize.utf8 == utf8_policy::strict) validate_utf8(document);
+  if (options_.strip_chrome) {
+    body = stripper_.strip(document, stats, source);
+  } else {
+    body = chrome_result{};
+    body.text.assign(document);
+    body.lines.push_back({0, document.size(), chrome_reason::none});
+    body.kept.push_back({0, 0});
+  }
+}
+
+void text_pipeline::process(std::string_view document, processed_text& out,
+                            const chrome_statistics* stats, std::string_view source) const {
+  prepare(document, out.body, stats, source);
+  normalizer_.normalize(out.body.text, out.normalized);
+  // Offsets from the normalizer point into the body; lead them back to the
+  // input. They never decrease, so one walk along the kept lines does it.
+  const auto& kept = out.body.kept;
+  std::size_t k = 0;
+  for (auto& o : out.normalized.offsets) {
+    while (k + 1 < kept.size() && kept[k + 1].text_begin <= o) ++k;
+    if (kept.empty()) {
+      o = static_cast<std::uint32_t>(out.body.to_input_offset(o));
+      continue;
+    }
+    const chrome_line& line = out.body.lines[kept[k].line];
+    const std::size_t within = o - std::min<std::size_t>(o, kept[k].text_begin);
+    o = static_cast<std::uint32_t>(line.begin + std::min(within, line.end - line.begin));
+  }
+  shingler_.hash(out.normalized, out.shingles);
+}
+
+void text_pipeline::shingles(std::string_view document, std::vector<std::uint64_t>& out) const {
+  // Per-thread scratch keeps the hot path free of per-document allocations
+  // once the buffers have grown to the largest document seen.
+  thread_local chrome_result body;
+  thread_local normalized_text normalized;
+  prepare(document, body, nullptr, {});
+  fast_normalizer_.normalize(body.text, normalized);
+  shingler_.hash(normalized, out);
+}
+
+std::uint64_t text_pipeline::fingerprint() const noexcept {
+  const std::string key =
+      "samestory-text/" + std::to_string(normalizer_.fingerprint()) + "/" +
+      std::to_string(options_.shingle.cjk_n) + "/" + std::to_string(options_.shingle.word_n) + "/" +
+      std::to_string(options_.shingle.seed) + "/" + (options_.shingle.cross_breaks ? "x" : "b") +
+      (options_.strip_chrome ? "c" : "-");
+  return XXH3_64bits(key.data(), key.size());
+}
+
+}  // namespace samestory

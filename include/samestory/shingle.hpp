@@ -10,8 +10,9 @@
 /// long when it starts on a word, so Chinese text gives character n-grams,
 /// English text word n-grams, and mixed text such as `特斯拉CEO埃隆·马斯克`
 /// gives windows that treat `ceo` as one token among the characters.
-/// A document with fewer tokens than n gives one shingle of all its tokens;
-/// a document with no tokens gives none.
+/// A shingle starts at every token whose window fits in the text; a text with
+/// fewer tokens than n gives one shingle of all its tokens, and a text with no
+/// tokens gives none.
 ///
 /// Each shingle is hashed with XXH3-64 (seeded) over the 32-bit token codes
 /// of its window: the code point for a CJK token, a 31-bit XXH3 of the word
@@ -81,7 +82,7 @@ class SAMESTORY_API shingler {
   const shingle_options& options() const noexcept { return options_; }
 
  private:
-  template <class Sink>
+  template <bool WantSpans, class Sink>
   void walk(const normalized_text& text, Sink&& sink) const;
   shingle_options options_;
 };

@@ -25,8 +25,8 @@ struct text_pipeline_options {
 
 /// One document after the text pipeline.
 struct processed_text {
-  chrome_result body;          ///< lines kept and removed, body text
-  normalized_text normalized;  ///< offsets point into the ORIGINAL input, not the body
+  chrome_result body;                   ///< lines kept and removed, body text
+  normalized_text normalized;           ///< offsets point into the ORIGINAL input, not the body
   std::vector<std::uint64_t> shingles;  ///< one hash per shingle position
 };
 
@@ -51,15 +51,19 @@ class SAMESTORY_API text_pipeline {
   std::uint64_t fingerprint() const noexcept;
 
   const normalizer& text_normalizer() const noexcept { return normalizer_; }  ///< @return stage
-  const chrome_stripper& stripper() const noexcept { return stripper_; }     ///< @return stage
-  const shingler& text_shingler() const noexcept { return shingler_; }       ///< @return stage
+  const chrome_stripper& stripper() const noexcept { return stripper_; }      ///< @return stage
+  const shingler& text_shingler() const noexcept { return shingler_; }        ///< @return stage
   const text_pipeline_options& options() const noexcept { return options_; }  ///< @return options
 
  private:
+  void prepare(std::string_view document, chrome_result& body, const chrome_statistics* stats,
+               std::string_view source) const;
+
   text_pipeline_options options_;
   normalizer normalizer_;
   chrome_stripper stripper_;
   shingler shingler_;
+  normalizer fast_normalizer_;  // same table, no offsets: the shingles() hot path
 };
 
 }  // namespace samestory
