@@ -347,6 +347,10 @@ struct line_measure {
   std::uint32_t digits = 0;
   std::uint32_t groups = 0;  // a run of punctuation holding marks counts once
   std::uint8_t last = cc_other;
+  // The first ill-formed UTF-8 sequence in the line (every byte is decoded
+  // here anyway, so strict callers need no second validation pass).
+  const unsigned char* bad = nullptr;
+  const char* bad_reason = nullptr;
 };
 
 bool is_ascii_alnum(unsigned char b) noexcept {
@@ -447,6 +451,10 @@ bool is_ascii_alnum(unsigned char b) noexcept {
     const detail::decoded d = detail::decode_utf8(p, end);
     if (d.reason != nullptr) {
       add(cc_other);
+      if (out.bad == nullptr) {
+        out.bad = p;
+        out.bad_reason = d.reason;
+      }
     } else {
       add(d.cp < 0x10000 ? bmp_class(d.cp) : classify(d.cp));
     }
@@ -715,6 +723,10 @@ chrome_result chrome_stripper::strip(std::string_view document, const chrome_sta
     const unsigned char* const line_begin = p;
     line_measure acc;
     p = scan_line(p, doc_end, acc);
+    if (acc.bad != nullptr && result.invalid_utf8_reason == nullptr) {
+      result.invalid_utf8_offset = static_cast<std::size_t>(acc.bad - doc);
+      result.invalid_utf8_reason = acc.bad_reason;
+    }
     const auto begin = static_cast<std::size_t>(line_begin - doc);
     auto end = static_cast<std::size_t>(p - doc);
     if (end > begin && doc[end - 1] == '\r') --end;

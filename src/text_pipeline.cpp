@@ -1,6 +1,5 @@
 #include <samestory/error.hpp>
 #include <samestory/text_pipeline.hpp>
-#include <samestory/utf8.hpp>
 
 #include <string>
 
@@ -29,11 +28,15 @@ void text_pipeline::prepare(std::string_view document, chrome_result& body,
     throw limit_exceeded_error("normalize_options::max_document_bytes",
                                options_.normalize.max_document_bytes, document.size());
   }
-  // Validate before chrome removal so a strict error names the offset in the
-  // caller's document, not in the extracted body.
-  if (options_.normalize.utf8 == utf8_policy::strict) validate_utf8(document);
+  // Strict UTF-8 errors must name the offset in the caller's document, not in
+  // the extracted body. Chrome removal decodes every byte and records the
+  // first bad sequence, so that costs no second pass; without chrome removal
+  // the normalizer sees the whole document and reports the offset itself.
   if (options_.strip_chrome) {
     body = stripper_.strip(document, stats, source);
+    if (options_.normalize.utf8 == utf8_policy::strict && body.invalid_utf8_reason != nullptr) {
+      throw invalid_utf8_error(body.invalid_utf8_offset, body.invalid_utf8_reason);
+    }
   } else {
     body = chrome_result{};
     body.text.assign(document);

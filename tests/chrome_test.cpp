@@ -1,5 +1,6 @@
 #include <samestory/chrome.hpp>
 #include <samestory/error.hpp>
+#include <samestory/utf8.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -785,5 +786,31 @@ TEST_CASE("chrome: statistics load names the offending field", "[chrome][statist
   } catch (const samestory::format_error& e) {
     CHECK(std::string(e.what()).find("expected") != std::string::npos);
     CHECK(std::string(e.what()).find("actual") != std::string::npos);
+  }
+}
+
+TEST_CASE("chrome: the first ill-formed UTF-8 sequence is reported as check_utf8 does",
+          "[chrome][utf8]") {
+  // strip() decodes every byte, so it doubles as the strict pipeline's
+  // validator: its answer must equal check_utf8's on any input.
+  std::uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<unsigned>(state >> 33);
+  };
+  const char* pieces[] = {
+      "中文", "abc ", "\n", "\xE4\xB8", "\xC0\x80",        "\xED\xA0\x80", "\xF4\x90\x80\x80",
+      "\xFF", "\x80", "。", "\r\n",     "\xF0\x9F\x98\x80"};
+  for (int round = 0; round < 500; ++round) {
+    std::string doc;
+    for (unsigned k = 0, n = 1 + next() % 40; k < n; ++k) doc += pieces[next() % 12];
+    const auto expected = samestory::check_utf8(doc);
+    const auto r = chrome_stripper().strip(doc);
+    INFO("round " << round);
+    REQUIRE((r.invalid_utf8_reason == nullptr) == expected.ok);
+    if (!expected.ok) {
+      CHECK(r.invalid_utf8_offset == expected.error_offset);
+      CHECK(std::string(r.invalid_utf8_reason) == expected.reason);
+    }
   }
 }

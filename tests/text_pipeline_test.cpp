@@ -81,6 +81,28 @@ TEST_CASE("text_pipeline: strict UTF-8 errors name the offset in the input", "[t
   }
 }
 
+TEST_CASE("text_pipeline: strict mode rejects bad bytes even in removed chrome lines",
+          "[text_pipeline]") {
+  std::string bad = page;
+  const std::size_t at = bad.find("上一則");
+  bad.insert(at, "\xC0\x80");  // an overlong NUL inside a chrome line
+  try {
+    text_pipeline().process(bad, *std::make_unique<samestory::processed_text>());
+    FAIL("no throw");
+  } catch (const samestory::invalid_utf8_error& e) {
+    CHECK(e.byte_offset() == at);
+  }
+  samestory::text_pipeline_options raw;
+  raw.strip_chrome = false;
+  std::vector<std::uint64_t> h;
+  try {
+    text_pipeline(raw).shingles(bad, h);
+    FAIL("no throw");
+  } catch (const samestory::invalid_utf8_error& e) {
+    CHECK(e.byte_offset() == at);
+  }
+}
+
 TEST_CASE("text_pipeline: lenient UTF-8 keeps the rest of the document", "[text_pipeline]") {
   text_pipeline_options o;
   o.normalize.utf8 = samestory::utf8_policy::lenient;

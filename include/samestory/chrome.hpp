@@ -55,6 +55,12 @@ struct chrome_result {
   std::string text;                ///< kept lines joined by '\n' (a trailing '\r' removed)
   std::vector<chrome_line> lines;  ///< every input line, in order; empty for empty input
   std::vector<kept_line> kept;     ///< the kept lines, in order, with their place in `text`
+  /// Byte offset of the first ill-formed UTF-8 sequence in the input, kept or
+  /// not (valid only when invalid_utf8_reason is not null).
+  std::size_t invalid_utf8_offset = 0;
+  /// Why that sequence is ill-formed ("truncated sequence", ...), or null when
+  /// the whole input is well-formed UTF-8.
+  const char* invalid_utf8_reason = nullptr;
   /// Maps a byte offset in `text` to the byte offset in the input it came from.
   /// O(log kept lines).
   /// @param text_offset 0 .. text.size(); the '\n' after a kept line, and
