@@ -700,8 +700,20 @@ chrome_stripper::chrome_stripper(const chrome_options& options) : options_(optio
 chrome_result chrome_stripper::strip(std::string_view document, const chrome_statistics* stats,
                                      std::string_view source) const {
   chrome_result result;
+  strip(document, result, stats, source);
+  return result;
+}
+
+void chrome_stripper::strip(std::string_view document, chrome_result& result,
+                            const chrome_statistics* stats, std::string_view source) const {
+  // Reuse the caller's buffers: a crawler's loop then allocates nothing here.
+  result.text.clear();
+  result.lines.clear();
+  result.kept.clear();
+  result.invalid_utf8_offset = 0;
+  result.invalid_utf8_reason = nullptr;
   // An empty document has no lines at all (a final '\n' never starts a line).
-  if (document.empty()) return result;
+  if (document.empty()) return;
   constexpr std::size_t max_bytes = std::numeric_limits<std::uint32_t>::max() - 1;
   if (document.size() > max_bytes) {
     // Line indices and character counts are 32-bit; a 4 GiB page is not an article.
@@ -1032,7 +1044,6 @@ chrome_result chrome_stripper::strip(std::string_view document, const chrome_sta
     std::vector<line_feat>().swap(feat);
     std::vector<std::uint32_t>().swap(table);
   }
-  return result;
 }
 
 // ---- chrome_statistics ------------------------------------------------------

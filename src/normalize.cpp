@@ -46,10 +46,17 @@ enum kind : std::uint32_t {
 constexpr std::uint32_t payload_mask = 0x1FFFFFu;
 constexpr unsigned kind_shift = 24;
 constexpr std::uint32_t slow_flag = 1u << 28;
-// The output starts / ends with a letter or digit that ICU's word rules let a
-// MidLetter/MidNum character join (Word_Break ALetter, Hebrew_Letter, Numeric).
-constexpr std::uint32_t joins_after_flag = 1u << 21;   // first output character
-constexpr std::uint32_t joins_before_flag = 1u << 22;  // last output character
+// Whether the output starts / ends with a letter (Word_Break ALetter or
+// Hebrew_Letter) or a digit (Numeric): UAX #29 joins words across some
+// punctuation only between letters, some only between digits.
+constexpr std::uint32_t first_letter_flag = 1u << 21;
+constexpr std::uint32_t last_letter_flag = 1u << 22;
+constexpr std::uint32_t first_digit_flag = 1u << 29;
+constexpr std::uint32_t last_digit_flag = 1u << 30;
+// A k_join entry's payload says what it joins (UAX #29 WB6/7, WB11/12, WB13a/b).
+constexpr std::uint32_t join_letters = 1;  // MidLetter, MidNumLet, Single_Quote: l'homme, U.S.
+constexpr std::uint32_t join_digits = 2;   // MidNum, MidNumLet, Single_Quote: 3.14, 1,000
+constexpr std::uint32_t join_any = 4;      // ExtendNumLet: snake_case, a_1
 
 constexpr std::uint32_t make_entry(kind k, std::uint32_t payload) {
   return (static_cast<std::uint32_t>(k) << kind_shift) | payload;
@@ -74,17 +81,34 @@ bool is_line_break(char32_t c) {
          c == 0x2029;
 }
 
-// Word_Break values that ICU (UAX #29, rules WB6/7, WB11/12) lets stand inside
-// a word between letters or digits: don't, U.S., 3.14, 1,000.
-bool joins_words(char32_t c) {
-  const auto wb = static_cast<UWordBreakValues>(u_getIntPropertyValue(c, UCHAR_WORD_BREAK));
-  return wb == U_WB_MIDLETTER || wb == U_WB_MIDNUMLET || wb == U_WB_MIDNUM ||
-         wb == U_WB_SINGLE_QUOTE;
+UWordBreakValues word_break(char32_t c) {
+  return static_cast<UWordBreakValues>(
+      u_getIntPropertyValue(static_cast<UChar32>(c), UCHAR_WORD_BREAK));
 }
 
-bool word_letter(char32_t c) {
-  const auto wb = static_cast<UWordBreakValues>(u_getIntPropertyValue(c, UCHAR_WORD_BREAK));
-  return wb == U_WB_ALETTER || wb == U_WB_HEBREW_LETTER || wb == U_WB_NUMERIC;
+// What a punctuation character joins inside a word (0: nothing, it separates).
+std::uint32_t join_mask(char32_t c) {
+  switch (word_break(c)) {
+    case U_WB_MIDLETTER:
+      return join_letters;
+    case U_WB_MIDNUM:
+      return join_digits;
+    case U_WB_MIDNUMLET:
+    case U_WB_SINGLE_QUOTE:
+      return join_letters | join_digits;
+    case U_WB_EXTENDNUMLET:
+      return join_any;
+    default:
+      return 0;
+  }
+}
+
+bool is_word_letter(char32_t c) {
+  const auto wb = word_break(c);
+  return wb == U_WB_ALETTER || wb == U_WB_HEBREW_LETTER;
+}
+bool is_word_digit(char32_t c) {
+  return word_break(c) == U_WB_NUMERIC;
 }
 
 bool keeps(char32_t c) {
@@ -221,8 +245,10 @@ std::shared_ptr<const normalizer::table> build_table(unsigned flags) {
       }
     }
     if (!out.empty()) {
-      if (word_letter(out.front())) e |= joins_after_flag;
-      if (word_letter(out.back())) e |= joins_before_flag;
+      if (is_word_letter(out.front())) e |= first_letter_flag;
+      if (is_word_letter(out.back())) e |= last_letter_flag;
+      if (is_word_digit(out.front())) e |= first_digit_flag;
+      if (is_word_digit(out.back())) e |= last_digit_flag;
     }
     if (out.size() == 1) {
       e |= make_entry(k_char, static_cast<std::uint32_t>(out[0]));
@@ -235,7 +261,8 @@ std::shared_ptr<const normalizer::table> build_table(unsigned flags) {
       const UChar32 first = m.isEmpty() ? c : m.char32At(0);
       const std::uint32_t mask = U_GET_GC_MASK(first);
       if (mask & U_GC_P_MASK) {
-        e = make_entry(joins_words(static_cast<char32_t>(first)) ? k_join : k_sep, 0);
+        const std::uint32_t joins = join_mask(static_cast<char32_t>(first));
+        e = joins != 0 ? make_entry(k_join, joins) : make_entry(k_sep, 0);
       } else if (mask & (U_GC_S_MASK | U_GC_Z_MASK)) {
         e = make_entry(k_sep, 0);  // symbols and emoji split words, like punctuation
       } else {
@@ -305,14 +332,18 @@ class emitter {
     std::size_t size;
     std::uint32_t pending;
     std::uint32_t pending_offset;
-    bool last_joins;
+    std::uint32_t last_word;
+    std::uint32_t join_ok;
   };
-  snapshot save() const noexcept { return {size_, pending_, pending_offset_, last_joins_}; }
+  snapshot save() const noexcept {
+    return {size_, pending_, pending_offset_, last_word_, join_ok_};
+  }
   void restore(const snapshot& s) noexcept {
     size_ = s.size;
     pending_ = s.pending;
     pending_offset_ = s.pending_offset;
-    last_joins_ = s.last_joins;
+    last_word_ = s.last_word;
+    join_ok_ = s.join_ok;
   }
 
   // Handles one table entry produced by the character at `offset`.
@@ -334,15 +365,21 @@ class emitter {
         }
         break;
       }
-      case k_join:
-        // Vanishes when a letter follows (decided in put()); else acts as a separator.
-        if (pending_ == 0 && last_joins_) {
+      case k_join: {
+        // Vanishes when the characters on both sides are of a kind it joins
+        // (the right side is decided in put()); otherwise a separator.
+        const std::uint32_t mask = e & payload_mask;
+        if (pending_ == 3 && (join_ok_ & join_any) && (mask & join_any)) break;  // a__b
+        const std::uint32_t ok = mask & last_word_;
+        if (pending_ == 0 && ok != 0) {
           pending_ = 3;
           pending_offset_ = offset;
+          join_ok_ = ok;
         } else {
           separator(k_sep, offset);
         }
         break;
+      }
       case k_sep:
       case k_break:
         separator(kind_of(e), offset);
@@ -370,10 +407,18 @@ class emitter {
   }
 
  private:
+  // The join_* kinds a character with entry `e` takes part in on one side.
+  static std::uint32_t word_kinds(std::uint32_t e, std::uint32_t letter, std::uint32_t digit) {
+    const std::uint32_t k = ((e & letter) ? join_letters : 0u) | ((e & digit) ? join_digits : 0u);
+    return k != 0 ? k | join_any : 0u;
+  }
+
   // `e` is the table entry of `c` itself (output characters are fixed points),
   // consulted only for whether a pending join may glue it to the previous letter.
   void put(char32_t c, std::uint32_t offset, std::uint32_t e) {
-    if (pending_ == 3 && (e & joins_after_flag) == 0) pending_ = 1;  // no letter follows
+    if (pending_ == 3 && (join_ok_ & word_kinds(e, first_letter_flag, first_digit_flag)) == 0) {
+      pending_ = 1;  // nothing it joins follows: a separator after all
+    }
     if (pending_ == 1 || pending_ == 2) {
       text_[size_] = pending_ == 2 ? U'\n' : U' ';
       if constexpr (Offsets) offs_[size_] = pending_offset_;
@@ -383,7 +428,7 @@ class emitter {
     text_[size_] = c;
     if constexpr (Offsets) offs_[size_] = offset;
     ++size_;
-    last_joins_ = (e & joins_before_flag) != 0;
+    last_word_ = word_kinds(e, last_letter_flag, last_digit_flag);
   }
 
   void grow(std::size_t n) {
@@ -404,7 +449,8 @@ class emitter {
   std::size_t required_;       // input bytes + slack + extra room asked for so far
   std::uint32_t pending_ = 0;  // 0 none, 1 separator, 2 break, 3 join
   std::uint32_t pending_offset_ = 0;
-  bool last_joins_ = false;  // the last character out may be glued by a join
+  std::uint32_t last_word_ = 0;  // join_* bits the last character out can take part in
+  std::uint32_t join_ok_ = 0;    // join_* bits a pending join satisfied on its left
 };
 
 }  // namespace

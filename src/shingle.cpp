@@ -51,6 +51,18 @@ token_class class_of(char32_t c) noexcept {
 
 constexpr std::uint32_t word_bit = 0x80000000u;
 
+struct walk_scratch {
+  std::vector<std::uint32_t> codes;
+  std::vector<std::uint8_t> classes;
+  std::vector<std::uint32_t> bounds;
+  std::vector<std::uint32_t> segments;
+};
+
+walk_scratch& thread_scratch() {
+  thread_local walk_scratch scratch;
+  return scratch;
+}
+
 std::uint32_t word_code(const char32_t* b, const char32_t* e) noexcept {
   const auto h = XXH3_64bits(b, static_cast<std::size_t>(e - b) * sizeof(char32_t));
   return static_cast<std::uint32_t>(h) | word_bit;
@@ -104,10 +116,13 @@ shingler::shingler(const shingle_options& options) : options_(options) {
 // keeps its capacity, so steady-state shingling allocates nothing.
 template <bool WantSpans, class Sink>
 void shingler::walk(const normalized_text& text, Sink&& sink) const {
-  thread_local std::vector<std::uint32_t> codes;
-  thread_local std::vector<std::uint8_t> classes;
-  thread_local std::vector<std::uint32_t> bounds;    // token i covers [bounds[2i], bounds[2i+1])
-  thread_local std::vector<std::uint32_t> segments;  // token index where each segment ends
+  // One scratch per thread, shared by every instantiation of this template
+  // (a thread_local inside it would be one per sink type).
+  walk_scratch& scratch = thread_scratch();
+  auto& codes = scratch.codes;
+  auto& classes = scratch.classes;
+  auto& bounds = scratch.bounds;      // token i covers [bounds[2i], bounds[2i+1])
+  auto& segments = scratch.segments;  // token index where each segment ends
   const std::size_t max_tokens = text.text.size();
   if (codes.size() < max_tokens) {
     codes.resize(max_tokens);

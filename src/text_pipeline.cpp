@@ -33,15 +33,15 @@ void text_pipeline::prepare(std::string_view document, chrome_result& body,
   // first bad sequence, so that costs no second pass; without chrome removal
   // the normalizer sees the whole document and reports the offset itself.
   if (options_.strip_chrome) {
-    body = stripper_.strip(document, stats, source);
+    stripper_.strip(document, body, stats, source);
     if (options_.normalize.utf8 == utf8_policy::strict && body.invalid_utf8_reason != nullptr) {
       throw invalid_utf8_error(body.invalid_utf8_offset, body.invalid_utf8_reason);
     }
   } else {
-    body = chrome_result{};
     body.text.assign(document);
-    body.lines.push_back({0, document.size(), chrome_reason::none});
-    body.kept.push_back({0, 0});
+    body.lines.assign(1, {0, document.size(), chrome_reason::none});
+    body.kept.assign(1, {0, 0});
+    body.invalid_utf8_reason = nullptr;
   }
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "support/exact.hpp"
+#include "support/icu_reference.hpp"
 
 using samestory::normalizer;
 using samestory::shingle_options;
@@ -159,4 +160,36 @@ TEST_CASE("shingle: known answers", "[shingle]") {
   REQUIRE(h.size() == 3);
   CHECK(samestory::test::jaccard(hashes("马斯克表示中国"), hashes("马斯克表示美国")) ==
         Approx(3.0 / 7.0));
+}
+
+TEST_CASE("shingle: word tokens agree with ICU's word breaker on space-delimited scripts",
+          "[shingle][icu]") {
+  // The shingler splits words at the normalizer's separators instead of
+  // running ICU's BreakIterator over every document; the normalizer joins
+  // MidLetter/MidNum/ExtendNumLet characters between letters as UAX #29 does.
+  // ICU's words, each normalized on its own, must equal our word tokens.
+  const char* const texts[] = {
+      "Don't stop: the U.S. economy grew 3.14% to $1,000 billion, e-mail said.",
+      "state-of-the-art snake_case and example.com at 10:30 (really?)",
+      "L'homme aujourd'hui: «Bonjour», dit-il.",
+      "Die Straße ist 2,5 km lang; Größe zählt!",
+      "Привет, мир! Это тест — номер 42.",
+      "Η Ελλάδα είναι όμορφη χώρα.",
+      "Tiếng Việt có dấu, rất hay.",
+      "مرحبا بالعالم، هذا اختبار.",
+      "שלום עולם, זה מבחן.",
+      "ＦＵＬＬ－ｗｉｄｔｈ ＡＩ２０２６ text",
+  };
+  shingle_options one;
+  one.word_n = 1;
+  const normalizer n;
+  for (const char* text : texts) {
+    std::vector<std::string> expected;
+    for (const auto& w : samestory::test::icu_words(text)) {
+      std::string folded = n.normalize(w).to_utf8();
+      if (!folded.empty()) expected.push_back(folded);
+    }
+    INFO(text);
+    CHECK(pieces(text, one) == expected);
+  }
 }

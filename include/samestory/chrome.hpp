@@ -99,6 +99,11 @@ class SAMESTORY_API chrome_stripper {
   chrome_result strip(std::string_view document, const chrome_statistics* stats = nullptr,
                       std::string_view source = {}) const;
 
+  /// As above, into `out`, reusing its buffers: a loop over documents that
+  /// passes the same `out` allocates nothing once the buffers have grown.
+  void strip(std::string_view document, chrome_result& out,
+             const chrome_statistics* stats = nullptr, std::string_view source = {}) const;
+
   /// @return the options in force
   const chrome_options& options() const noexcept { return options_; }
 

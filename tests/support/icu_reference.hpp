@@ -40,3 +40,30 @@ inline std::string icu_nfkc_casefold(const std::string& utf8) {
 }
 
 }  // namespace samestory::test
+
+#include <unicode/brkiter.h>
+#include <vector>
+
+namespace samestory::test {
+
+// The words ICU's UAX #29 word breaker finds (segments whose rule status is a
+// word: letters, numbers, kana, ideographs), in order, as UTF-8.
+inline std::vector<std::string> icu_words(const std::string& utf8) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::BreakIterator> it(
+      icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+  const icu::UnicodeString s = icu::UnicodeString::fromUTF8(utf8);
+  it->setText(s);
+  std::vector<std::string> words;
+  std::int32_t start = it->first();
+  for (std::int32_t end = it->next(); end != icu::BreakIterator::DONE;
+       start = end, end = it->next()) {
+    if (it->getRuleStatus() == UBRK_WORD_NONE) continue;
+    std::string w;
+    icu::UnicodeString(s, start, end - start).toUTF8String(w);
+    words.push_back(w);
+  }
+  return words;
+}
+
+}  // namespace samestory::test

@@ -1,0 +1,120 @@
+// Hot paths must not allocate once their buffers are warm. This file replaces
+// the global operator new with a counting one, so it builds into an
+// executable of its own (samestory_allocation_tests).
+#include <samestory/chrome.hpp>
+#include <samestory/normalize.hpp>
+#include <samestory/shingle.hpp>
+#include <samestory/text_pipeline.hpp>
+#include <samestory/utf8.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <new>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+thread_local bool counting = false;
+thread_local std::size_t allocations = 0;
+
+// Counts the allocations `fn` makes on this thread.
+template <class F>
+std::size_t count_allocations(F&& fn) {
+  allocations = 0;
+  counting = true;
+  fn();
+  counting = false;
+  return allocations;
+}
+
+std::string seed(const char* name) {
+  std::ifstream in(std::string(SAMESTORY_SOURCE_DIR) + "/examples/data/seeds/" + name,
+                   std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+void* operator new(std::size_t n) {
+  if (counting) ++allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+  if (counting) ++allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+TEST_CASE("allocation: the counter sees allocations", "[allocation]") {
+  // Guards the guard: if counting were broken every other case would pass.
+  const std::size_t n = count_allocations([] {
+    auto* v = new std::vector<int>(100);
+    delete v;
+  });
+  CHECK(n >= 2);
+}
+
+TEST_CASE("allocation: checking UTF-8 allocates nothing", "[allocation]") {
+  const std::string doc = seed("001_16c679fa5d3af775.txt");
+  CHECK(count_allocations([&] { CHECK(samestory::check_utf8(doc).ok); }) == 0);
+}
+
+TEST_CASE("allocation: normalizing into a warm normalized_text allocates nothing", "[allocation]") {
+  const std::string doc = seed("000_1429655e81e706ba.txt");
+  for (bool offsets : {false, true}) {
+    samestory::normalize_options o;
+    o.keep_offsets = offsets;
+    const samestory::normalizer n(o);
+    samestory::normalized_text out;
+    n.normalize(doc, out);  // warm-up: buffers grow to this document
+    CHECK(count_allocations([&] { n.normalize(doc, out); }) == 0);
+  }
+}
+
+TEST_CASE("allocation: shingling into a span or a warm vector allocates nothing", "[allocation]") {
+  const samestory::normalized_text t =
+      samestory::normalizer().normalize(seed("003_1f0c60b46c01051d.txt"));
+  const samestory::shingler s;
+  std::vector<std::uint64_t> buffer(s.count(t));
+  std::vector<std::uint64_t> vec;
+  s.hash(t, vec);  // warm-up: per-thread token buffer and vec's capacity
+  CHECK(count_allocations([&] { s.hash(t, std::span<std::uint64_t>(buffer)); }) == 0);
+  CHECK(count_allocations([&] { s.hash(t, vec); }) == 0);
+}
+
+TEST_CASE("allocation: stripping chrome into a warm result allocates nothing", "[allocation]") {
+  const std::string doc = seed("000_1429655e81e706ba.txt");
+  const samestory::chrome_stripper stripper;
+  samestory::chrome_result out;
+  stripper.strip(doc, out);
+  CHECK(count_allocations([&] { stripper.strip(doc, out); }) == 0);
+}
+
+TEST_CASE("allocation: the text pipeline's hot path allocates nothing once warm", "[allocation]") {
+  const samestory::text_pipeline p;
+  std::vector<std::uint64_t> out;
+  for (const char* name : {"000_1429655e81e706ba.txt", "001_16c679fa5d3af775.txt",
+                           "002_a4a25052c983028c.txt", "003_1f0c60b46c01051d.txt"}) {
+    const std::string doc = seed(name);
+    p.shingles(doc, out);  // warm-up for this size
+    INFO(name);
+    CHECK(count_allocations([&] { p.shingles(doc, out); }) == 0);
+  }
+}
