@@ -331,23 +331,21 @@ class emitter {
   struct snapshot {
     std::size_t size;
     std::uint32_t pending;
+    std::uint32_t word;
     std::uint32_t pending_offset;
-    std::uint32_t last_word;
-    std::uint32_t join_ok;
   };
-  snapshot save() const noexcept {
-    return {size_, pending_, pending_offset_, last_word_, join_ok_};
+  [[gnu::always_inline]] snapshot save() const noexcept {
+    return {size_, pending_, word_, pending_offset_};
   }
   void restore(const snapshot& s) noexcept {
     size_ = s.size;
     pending_ = s.pending;
+    word_ = s.word;
     pending_offset_ = s.pending_offset;
-    last_word_ = s.last_word;
-    join_ok_ = s.join_ok;
   }
 
   // Handles one table entry produced by the character at `offset`.
-  void entry(std::uint32_t e, std::uint32_t offset) {
+  [[gnu::always_inline]] void entry(std::uint32_t e, std::uint32_t offset) {
     switch (kind_of(e)) {
       case k_char:
         put(static_cast<char32_t>(e & payload_mask), offset, e);
@@ -369,12 +367,12 @@ class emitter {
         // Vanishes when the characters on both sides are of a kind it joins
         // (the right side is decided in put()); otherwise a separator.
         const std::uint32_t mask = e & payload_mask;
-        if (pending_ == 3 && (join_ok_ & join_any) && (mask & join_any)) break;  // a__b
-        const std::uint32_t ok = mask & last_word_;
+        if (pending_ == 3 && (word_ & join_any) && (mask & join_any)) break;  // a__b
+        const std::uint32_t ok = mask & word_;
         if (pending_ == 0 && ok != 0) {
           pending_ = 3;
+          word_ = ok;  // while a join is pending: what it joined on its left
           pending_offset_ = offset;
-          join_ok_ = ok;
         } else {
           separator(k_sep, offset);
         }
@@ -408,27 +406,31 @@ class emitter {
 
  private:
   // The join_* kinds a character with entry `e` takes part in on one side.
-  static std::uint32_t word_kinds(std::uint32_t e, std::uint32_t letter, std::uint32_t digit) {
+  [[gnu::always_inline]] static std::uint32_t word_kinds(std::uint32_t e, std::uint32_t letter,
+                                                         std::uint32_t digit) {
     const std::uint32_t k = ((e & letter) ? join_letters : 0u) | ((e & digit) ? join_digits : 0u);
     return k != 0 ? k | join_any : 0u;
   }
 
   // `e` is the table entry of `c` itself (output characters are fixed points),
   // consulted only for whether a pending join may glue it to the previous letter.
-  void put(char32_t c, std::uint32_t offset, std::uint32_t e) {
-    if (pending_ == 3 && (join_ok_ & word_kinds(e, first_letter_flag, first_digit_flag)) == 0) {
-      pending_ = 1;  // nothing it joins follows: a separator after all
+  [[gnu::always_inline]] void put(char32_t c, std::uint32_t offset, std::uint32_t e) {
+    if (pending_ != 0) {
+      std::uint32_t p = pending_;
+      if (p == 3 && (word_ & word_kinds(e, first_letter_flag, first_digit_flag)) == 0) {
+        p = 1;  // nothing it joins follows: a separator after all
+      }
+      if (p != 3) {
+        text_[size_] = p == 2 ? U'\n' : U' ';
+        if constexpr (Offsets) offs_[size_] = pending_offset_;
+        ++size_;
+      }
+      pending_ = 0;  // a constant store: the next character need not wait on this one's lookup
     }
-    if (pending_ == 1 || pending_ == 2) {
-      text_[size_] = pending_ == 2 ? U'\n' : U' ';
-      if constexpr (Offsets) offs_[size_] = pending_offset_;
-      ++size_;
-    }
-    pending_ = 0;
     text_[size_] = c;
     if constexpr (Offsets) offs_[size_] = offset;
     ++size_;
-    last_word_ = word_kinds(e, last_letter_flag, last_digit_flag);
+    word_ = word_kinds(e, last_letter_flag, last_digit_flag);
   }
 
   void grow(std::size_t n) {
@@ -447,10 +449,11 @@ class emitter {
   std::uint32_t* offs_ = nullptr;
   std::size_t size_ = 0, cap_ = 0;
   std::size_t required_;       // input bytes + slack + extra room asked for so far
-  std::uint32_t pending_ = 0;  // 0 none, 1 separator, 2 break, 3 join
+  std::uint32_t pending_ = 0;  // 0 nothing, 1 separator, 2 break, 3 join
+  // join_* kinds: with a join pending, those it satisfied on its left;
+  // otherwise those the last character out can take part in.
+  std::uint32_t word_ = 0;
   std::uint32_t pending_offset_ = 0;
-  std::uint32_t last_word_ = 0;  // join_* bits the last character out can take part in
-  std::uint32_t join_ok_ = 0;    // join_* bits a pending join satisfied on its left
 };
 
 }  // namespace

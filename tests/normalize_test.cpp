@@ -1,9 +1,11 @@
 #include <samestory/error.hpp>
 #include <samestory/normalize.hpp>
+#include <samestory/utf8.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -222,4 +224,85 @@ TEST_CASE("normalize: known answers", "[normalize]") {
         "马斯克 中 出席播客节目 称中国ai计算能力将会领先世界");
   CHECK(norm("特斯拉CEO埃隆·马斯克") == "特斯拉ceo埃隆 马斯克");
   CHECK(norm("Hugging Face榜单") == "hugging face榜单");
+}
+
+TEST_CASE("normalize: random hostile input keeps the output's invariants", "[normalize]") {
+  // Pieces that exercise every path: ASCII, CJK, expansions, combining marks,
+  // conjoining jamo, joins, breaks, controls, zero-width and invalid bytes.
+  const char* const pieces[] = {"a",
+                                "Z",
+                                "7",
+                                " ",
+                                ".",
+                                "'",
+                                "_",
+                                ":",
+                                "\n",
+                                "\r\n",
+                                "\t",
+                                "中",
+                                "馬",
+                                "。",
+                                "，",
+                                "ｶ",
+                                "\u0301",
+                                "\u1100",
+                                "\u1161",
+                                "\u11A8",
+                                "\u200B",
+                                "\x01",
+                                "ﬁ",
+                                "㍿",
+                                "\xEF\xBF\xBD",
+                                "\xE4\xB8",
+                                "\xC0\x80",
+                                "\xED\xA0\x80",
+                                "\xFF",
+                                "\0",
+                                "😀",
+                                "Ǆ"};
+  std::uint64_t state = 20261122;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<std::size_t>(state >> 33);
+  };
+  normalize_options lenient;
+  lenient.utf8 = samestory::utf8_policy::lenient;
+  const normalizer loose(lenient), strict;
+  for (int round = 0; round < 3000; ++round) {
+    std::string doc;
+    for (std::size_t k = 0, n = next() % 60; k < n; ++k) {
+      const char* p = pieces[next() % std::size(pieces)];
+      doc.append(p, *p == '\0' ? 1 : std::strlen(p));
+    }
+    INFO("round " << round);
+    const auto t = loose.normalize(doc);
+    REQUIRE(t.offsets.size() == t.text.size() + 1);
+    CHECK(t.offsets.back() == doc.size());
+    for (std::size_t i = 0; i < t.text.size(); ++i) {
+      const bool sep = t.text[i] == U' ' || t.text[i] == U'\n';
+      if (sep) {
+        CHECK(i > 0);
+        CHECK(i + 1 < t.text.size());
+        if (i > 0) CHECK(!(t.text[i - 1] == U' ' || t.text[i - 1] == U'\n'));
+      }
+      CHECK(t.offsets[i] < doc.size());
+      if (i > 0) CHECK(t.offsets[i - 1] <= t.offsets[i]);
+    }
+    // Strict mode agrees with check_utf8: it throws exactly at the first bad
+    // sequence, and otherwise gives the lenient result.
+    const auto check = samestory::check_utf8(doc);
+    if (check.ok) {
+      CHECK(strict.normalize(doc).text == t.text);
+      CHECK(t.invalid_sequences == 0);
+    } else {
+      CHECK(t.invalid_sequences > 0);
+      try {
+        strict.normalize(doc);
+        FAIL("strict mode accepted ill-formed input");
+      } catch (const samestory::invalid_utf8_error& e) {
+        CHECK(e.byte_offset() == check.error_offset);
+      }
+    }
+  }
 }
