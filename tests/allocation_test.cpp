@@ -9,10 +9,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/files.hpp"
+
 #include <cstdlib>
-#include <fstream>
 #include <new>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,11 +31,7 @@ std::size_t count_allocations(F&& fn) {
 }
 
 std::string seed(const char* name) {
-  std::ifstream in(std::string(SAMESTORY_SOURCE_DIR) + "/examples/data/seeds/" + name,
-                   std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return samestory::test::read_seed(name);
 }
 }  // namespace
 
@@ -110,8 +106,7 @@ TEST_CASE("allocation: stripping chrome into a warm result allocates nothing", "
 TEST_CASE("allocation: the text pipeline's hot path allocates nothing once warm", "[allocation]") {
   const samestory::text_pipeline p;
   std::vector<std::uint64_t> out;
-  for (const char* name : {"000_1429655e81e706ba.txt", "001_16c679fa5d3af775.txt",
-                           "002_a4a25052c983028c.txt", "003_1f0c60b46c01051d.txt"}) {
+  for (const char* name : samestory::test::seed_names) {
     const std::string doc = seed(name);
     p.shingles(doc, out);  // warm-up for this size
     INFO(name);

@@ -4,12 +4,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/files.hpp"
+
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -28,14 +28,7 @@ using samestory::chrome_stripper;
 
 namespace {
 
-std::string read_seed(const char* name) {
-  const std::string path = std::string(SAMESTORY_SOURCE_DIR) + "/examples/data/seeds/" + name;
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using samestory::test::read_seed;
 
 // Code points that are not white space: the unit the seed README measures in.
 std::size_t visible_chars(std::string_view s) {

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/files.hpp"
+
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -28,10 +30,7 @@ samestory::html_text convert_exact(std::string_view html) {
 }
 
 std::string read_fixture(const std::string& name) {
-  const std::string path = std::string(SAMESTORY_SOURCE_DIR) + "/tests/data/html/" + name;
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return samestory::test::read_source_file("tests/data/html/" + name);
 }
 
 // The promises html_text::text makes whatever the input: one block per line,

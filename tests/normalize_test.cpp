@@ -6,10 +6,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "support/files.hpp"
 #include "support/icu_reference.hpp"
 
 using namespace std::string_literals;
@@ -19,12 +18,6 @@ using samestory::normalizer;
 namespace {
 std::string norm(std::string_view s, const normalize_options& o = {}) {
   return normalizer(o).normalize(s).to_utf8();
-}
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 }  // namespace
 
@@ -94,8 +87,7 @@ TEST_CASE("normalize: a whole Traditional text collides with ICU's Simplified co
   // included) and normalizing must give the same letters as normalizing the
   // original, except where a context rule keeps a character that the
   // per-character table folds (docs/algorithms.md lists them).
-  const std::string trad = read_file(std::string(SAMESTORY_SOURCE_DIR) +
-                                     "/examples/data/seeds/000_1429655e81e706ba.txt");
+  const std::string trad = samestory::test::read_seed("000_1429655e81e706ba.txt");
   REQUIRE(trad.size() > 1000);
   const std::string simp = samestory::test::icu_t2s(trad);
   const auto a = normalizer().normalize(trad).text;

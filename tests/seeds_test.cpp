@@ -3,23 +3,15 @@
 
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "support/exact.hpp"
+#include "support/files.hpp"
 
 namespace {
-std::string seed(const char* name) {
-  std::ifstream in(std::string(SAMESTORY_SOURCE_DIR) + "/examples/data/seeds/" + name,
-                   std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-const char* const names[] = {"000_1429655e81e706ba.txt", "001_16c679fa5d3af775.txt",
-                             "002_a4a25052c983028c.txt", "003_1f0c60b46c01051d.txt"};
+using samestory::test::read_seed;
+using samestory::test::seed_names;
 }  // namespace
 
 TEST_CASE("seeds: chrome removal lets the same story stand out", "[seeds]") {
@@ -28,7 +20,7 @@ TEST_CASE("seeds: chrome removal lets the same story stand out", "[seeds]") {
   const samestory::text_pipeline body(samestory::text_pipeline_options{}), raw(raw_options);
   std::vector<std::vector<std::uint64_t>> b(4), r(4);
   for (int i = 0; i < 4; ++i) {
-    const std::string text = seed(names[i]);
+    const std::string text = read_seed(seed_names[i]);
     REQUIRE_FALSE(text.empty());
     body.shingles(text, b[i]);
     raw.shingles(text, r[i]);
