@@ -228,6 +228,11 @@ void shingler::walk(const normalized_text& text, Sink&& sink) const {
     if (!emitted && seg_end > seg_begin) emit(seg_begin, seg_end - seg_begin);
     seg_begin = seg_end;
   }
+  // One huge document must not pin its buffers to the thread for good.
+  if (codes.capacity() > (std::size_t{4} << 20)) {
+    walk_scratch fresh;  // swapped, not assigned, so the old buffers are freed here
+    std::swap(scratch, fresh);
+  }
 }
 
 std::size_t shingler::count(const normalized_text& text) const {

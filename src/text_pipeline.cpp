@@ -2,6 +2,7 @@
 #include <samestory/text_pipeline.hpp>
 
 #include <string>
+#include <utility>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -74,6 +75,17 @@ void text_pipeline::shingles(std::string_view document, std::vector<std::uint64_
   prepare(document, body, nullptr, {});
   fast_normalizer_.normalize(body.text, normalized);
   shingler_.hash(normalized, out);
+  // One huge document must not pin its buffers to the thread for good. Swap
+  // with fresh objects: move-assigning an empty string keeps the old buffer.
+  constexpr std::size_t keep_bytes = std::size_t{16} << 20;
+  if (body.text.capacity() > keep_bytes) {
+    chrome_result fresh;
+    std::swap(body, fresh);
+  }
+  if (normalized.text.capacity() * sizeof(char32_t) > keep_bytes) {
+    normalized_text fresh;
+    std::swap(normalized, fresh);
+  }
 }
 
 std::uint64_t text_pipeline::fingerprint() const noexcept {
