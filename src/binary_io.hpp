@@ -34,6 +34,8 @@ namespace samestory::detail {
 
 /// Object kinds in the envelope; a reader refuses bytes of another kind.
 enum class object_kind : std::uint16_t {
+  minhash_signature = 1,
+  simhash_signature = 2,
   chrome_statistics = 3,
 };
 

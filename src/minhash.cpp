@@ -1,0 +1,1 @@
+// placeholder: MinHash arrives with step 2

@@ -1,0 +1,1 @@
+// placeholder: SimHash arrives with step 2
