@@ -73,7 +73,8 @@ inline void append_utf8(std::string& s, char32_t c) {
 // Chinese punctuation, some digits and Latin words, then chrome (a related
 // list of short headlines with dates). Characters follow a Zipf-like law over
 // the unified ideographs so frequent characters repeat as in real text.
-inline corpus synthetic_chinese(std::size_t megabytes, std::uint64_t seed) {
+inline corpus synthetic_chinese(std::size_t megabytes, std::uint64_t seed,
+                                std::size_t min_docs = 0) {
   corpus c{"synthetic", {}, 0};
   rng r{seed};
   std::vector<char32_t> chars;
@@ -86,7 +87,7 @@ inline corpus synthetic_chinese(std::size_t megabytes, std::uint64_t seed) {
   static const char* latin[] = {"AI", "CEO", "GDP", "5G", "CNBC", "OpenAI", "GPU", "App"};
   static const char* clause_end[] = {"，", "，", "，", "。", "；", "、", "！", "？"};
   const std::size_t target = megabytes * 1000000;
-  while (c.bytes < target) {
+  while (c.bytes < target || c.docs.size() < min_docs) {
     std::string doc;
     for (std::size_t i = 0, n = 12 + r.below(14); i < n; ++i) append_utf8(doc, han());
     doc += "\n2026-01-";

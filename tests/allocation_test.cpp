@@ -2,8 +2,10 @@
 // the global operator new with a counting one, so it builds into an
 // executable of its own (samestory_allocation_tests).
 #include <samestory/chrome.hpp>
+#include <samestory/minhash.hpp>
 #include <samestory/normalize.hpp>
 #include <samestory/shingle.hpp>
+#include <samestory/simhash.hpp>
 #include <samestory/text_pipeline.hpp>
 #include <samestory/utf8.hpp>
 
@@ -155,4 +157,22 @@ TEST_CASE("allocation: a huge document does not pin its buffers to the thread",
   // next small one grows them again; after that they are warm again.
   CHECK(count_allocations([&] { p.shingles(small, out); }) > 0);
   CHECK(count_allocations([&] { p.shingles(small, out); }) == 0);
+}
+
+TEST_CASE("allocation: signing shingles allocates nothing", "[allocation]") {
+  std::vector<std::uint64_t> shingles;
+  samestory::text_pipeline().shingles(seed("001_16c679fa5d3af775.txt"), shingles);
+  REQUIRE(!shingles.empty());
+  for (auto scheme :
+       {samestory::minhash_scheme::classic, samestory::minhash_scheme::one_permutation}) {
+    samestory::minhash_options o;
+    o.scheme = scheme;
+    const samestory::minhasher mh(o);
+    std::vector<std::uint32_t> out(o.num_hashes);
+    CHECK(count_allocations([&] { mh.sign_into(shingles, out); }) == 0);
+  }
+  const samestory::simhasher sh;
+  std::uint64_t v = 0;
+  CHECK(count_allocations([&] { v = sh.hash(std::span<const std::uint64_t>(shingles)); }) == 0);
+  CHECK(v != 0);
 }

@@ -9,6 +9,12 @@
 /// - shingle.hpp: shingler cuts CJK character / word n-grams, hashes with XXH3
 /// - text_pipeline.hpp: all of the above in one object
 ///
+/// Signatures (step 2 of 7, in progress):
+/// - minhash.hpp: minhasher (classic k-hash and one-permutation with optimal
+///   densification), minhash_signature, estimate_jaccard, estimate_containment
+/// - simhash.hpp: simhasher (64-bit, binary / count / sublinear-tf / caller
+///   weights), hamming_distance, simhash_cosine
+///
 /// Example:
 /// @code
 ///   samestory::text_pipeline pipeline;
@@ -22,8 +28,10 @@
 #include <samestory/chrome.hpp>
 #include <samestory/error.hpp>
 #include <samestory/html.hpp>
+#include <samestory/minhash.hpp>
 #include <samestory/normalize.hpp>
 #include <samestory/shingle.hpp>
+#include <samestory/simhash.hpp>
 #include <samestory/text_pipeline.hpp>
 #include <samestory/utf8.hpp>
 #include <samestory/version.hpp>
