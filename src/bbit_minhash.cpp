@@ -1,0 +1,1 @@
+// placeholder: b-bit MinHash (step 2)

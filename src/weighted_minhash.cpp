@@ -1,0 +1,1 @@
+// placeholder: weighted MinHash (step 2)
