@@ -268,7 +268,7 @@ void shingler::hash(const normalized_text& text, std::vector<std::uint64_t>& out
 }
 
 void shingler::counted(const normalized_text& text, std::vector<counted_shingle>& out) const {
-  std::vector<std::uint64_t> hashes;
+  thread_local std::vector<std::uint64_t> hashes;  // scratch: no allocation once warm
   hash(text, hashes);
   std::sort(hashes.begin(), hashes.end());
   out.clear();
@@ -278,6 +278,7 @@ void shingler::counted(const normalized_text& text, std::vector<counted_shingle>
     out.push_back({hashes[i], static_cast<std::uint32_t>(j - i)});
     i = j;
   }
+  if (hashes.capacity() > (std::size_t{4} << 20)) std::vector<std::uint64_t>().swap(hashes);
 }
 
 void shingler::spans(const normalized_text& text, std::vector<shingle_span>& out) const {

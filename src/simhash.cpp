@@ -158,8 +158,15 @@ std::uint64_t simhasher::hash(std::span<const counted_shingle> features) const n
                            [&](std::size_t i) { return static_cast<double>(features[i].count); });
     case simhash_weighting::sublinear_tf:
       return vote_weighted(features.size(), mixed, [&](std::size_t i) {
+        // Nearly every shingle occurs a few times at most: a table of
+        // 1 + ln(c) for small c spares the log call (same doubles as std::log).
+        static const auto small = [] {
+          std::array<double, 64> t{};
+          for (std::size_t c = 1; c < t.size(); ++c) t[c] = 1.0 + std::log(static_cast<double>(c));
+          return t;
+        }();
         const std::uint32_t c = features[i].count;
-        return c == 0 ? 0.0 : 1.0 + std::log(static_cast<double>(c));
+        return c < small.size() ? small[c] : 1.0 + std::log(static_cast<double>(c));
       });
   }
   return 0;  // unreachable: the constructor validated the weighting
