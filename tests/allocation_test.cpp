@@ -114,6 +114,9 @@ TEST_CASE("allocation: shingling into a span or a warm vector allocates nothing"
   s.hash(t, vec);  // warm-up: per-thread token buffer and vec's capacity
   CHECK(count_allocations([&] { s.hash(t, std::span<std::uint64_t>(buffer)); }) == 0);
   CHECK(count_allocations([&] { s.hash(t, vec); }) == 0);
+  std::vector<samestory::counted_shingle> counted;
+  s.counted(t, counted);  // warm-up
+  CHECK(count_allocations([&] { s.counted(t, counted); }) == 0);
 }
 
 TEST_CASE("allocation: stripping chrome into a warm result allocates nothing", "[allocation]") {
