@@ -37,6 +37,7 @@ enum class object_kind : std::uint16_t {
   minhash_signature = 1,
   simhash_signature = 2,
   chrome_statistics = 3,
+  bbit_signature = 4,
 };
 
 inline constexpr char envelope_magic[4] = {'S', 'M', 'S', 'T'};

@@ -12,6 +12,8 @@
 /// Signatures (step 2 of 7, in progress):
 /// - minhash.hpp: minhasher (classic k-hash and one-permutation with optimal
 ///   densification), minhash_signature, estimate_jaccard, estimate_containment
+/// - bbit_minhash.hpp: bbit_signature packs MinHash values to b bits (Li & König 2010)
+/// - weighted_minhash.hpp: weighted_minhasher (ICWS, Ioffe 2010) for weighted Jaccard
 /// - simhash.hpp: simhasher (64-bit, binary / count / sublinear-tf / caller
 ///   weights), hamming_distance, simhash_cosine
 ///
@@ -25,6 +27,7 @@
 /// Errors are exceptions derived from samestory::error (error.hpp).
 #pragma once
 
+#include <samestory/bbit_minhash.hpp>
 #include <samestory/chrome.hpp>
 #include <samestory/error.hpp>
 #include <samestory/html.hpp>
@@ -35,3 +38,4 @@
 #include <samestory/text_pipeline.hpp>
 #include <samestory/utf8.hpp>
 #include <samestory/version.hpp>
+#include <samestory/weighted_minhash.hpp>
