@@ -4,9 +4,11 @@
 #include <samestory/minhash.hpp>
 
 #include "binary_io.hpp"
+#include "kernels/minhash_kernels.hpp"
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <thread>
 #include <utility>
 
@@ -19,7 +21,8 @@ constexpr std::uint16_t format_version = 1;
 constexpr std::uint8_t flag_empty = 1;
 // Bumped whenever the values a given (scheme, k, seed) produce change, so old
 // signatures stop comparing equal-settings with new ones (STYLE.md section 5).
-constexpr std::uint64_t algorithm_version = 1;
+// 2: classic hash family moved to 32-bit lanes (multiply-add + finalizer).
+constexpr std::uint64_t algorithm_version = 2;
 
 // splitmix64 (Steele, Lea, Flood 2014): a cheap, well-mixed stream of 64-bit
 // values from one seed, used to derive the classic hash-function parameters.
@@ -30,12 +33,9 @@ std::uint64_t splitmix64(std::uint64_t& state) noexcept {
   return z ^ (z >> 31);
 }
 
-// One stateless 64-bit mix (the splitmix64 finalizer, Stafford's Mix13):
-// bijective, so distinct shingle hashes stay distinct after re-hashing.
+// One stateless 64-bit mix (the splitmix64 finalizer), shared with the kernels.
 std::uint64_t mix64(std::uint64_t z) noexcept {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
+  return detail::minhash_mix64(z);
 }
 
 std::uint64_t settings_fingerprint(const minhash_options& o, std::uint64_t text_fingerprint) {
@@ -165,41 +165,64 @@ minhasher::minhasher(const minhash_options& options, std::uint64_t text_fingerpr
     multipliers_.resize(options.num_hashes);
     offsets_.resize(options.num_hashes);
     for (std::uint32_t i = 0; i < options.num_hashes; ++i) {
-      // Odd multipliers make h -> a*h + b a bijection mod 2^64, so distinct
-      // shingles never collide before the shift.
-      multipliers_[i] = splitmix64(state) | 1u;
-      offsets_[i] = splitmix64(state);
+      // Odd multipliers make x -> a*x + b a bijection mod 2^32, so distinct
+      // keys never collide before the finalizer. One splitmix64 draw per function: multiplier from
+      // the high half (forced odd), offset from the low half.
+      const std::uint64_t r = splitmix64(state);
+      multipliers_[i] = static_cast<std::uint32_t>(r >> 32) | 1u;
+      offsets_[i] = static_cast<std::uint32_t>(r);
     }
+    classic_kernel_ = detail::minhash_best_classic_kernel();
   }
 }
 
 // Classic MinHash (Broder 1997, "On the resemblance and containment of
 // documents"): with k independent hash functions h_i, P[min h_i(A) = min
 // h_i(B)] = J(A, B), so the fraction of equal minima is an unbiased estimator
-// of J with variance J(1-J)/k. Each h_i is multiply-shift hashing
-// (Dietzfelbinger, Hagerup, Katajainen, Penttonen 1997): the upper 32 bits of
-// a_i*x + b_i mod 2^64. Multiply-shift is only 2-independent, and on
-// structured keys (arithmetic progressions such as 1, 2, 3) its k minima are
-// correlated and the estimate biased (the "tiny overlapping sets" test caught
-// this); so each hash is first mixed once, x = mix64(h ^ key), an O(1) cost
-// per shingle against the O(k) loop.
+// of J with variance J(1-J)/k. Each shingle hash is first mixed once,
+// x = high 32 bits of mix64(h ^ key), an O(1) cost per shingle that also
+// breaks structured inputs (arithmetic progressions such as 1, 2, 3, which
+// made plain multiply-shift's k minima correlated: the "tiny overlapping sets"
+// test). Then h_i(x) = fmix(a_i x + b_i) in 32-bit arithmetic; see
+// minhash_classic_value in src/kernels/minhash_kernels.hpp for why the
+// finalizer. 32-bit lanes let the O(k) loop run 4 (SSE2) or 8 (AVX2) functions
+// per instruction; 64-bit multiplies do not vectorize before AVX-512.
 void minhasher::sign_classic(std::span<const std::uint64_t> hashes,
                              std::span<std::uint32_t> out) const noexcept {
-  const std::size_t k = out.size();
-  std::uint32_t* const mins = out.data();
-  const std::uint64_t* const a = multipliers_.data();
-  const std::uint64_t* const b = offsets_.data();
-  std::fill(mins, mins + k, empty_value);
-  const std::uint64_t key = permutation_key_;
-  for (const std::uint64_t h : hashes) {
-    const std::uint64_t x = mix64(h ^ key);
-    // Branch-free over k so GCC vectorizes it (std::min becomes a vector min).
+  std::fill(out.begin(), out.end(), empty_value);
+  classic_kernel_(hashes.data(), hashes.size(), permutation_key_, multipliers_.data(),
+                  offsets_.data(), out.data(), out.size());
+}
+
+namespace detail {
+
+// Portable kernel. The loop over k is branch-free 32-bit arithmetic on
+// contiguous arrays, so GCC vectorizes it with the baseline ISA (SSE2 emulates
+// the 32-bit mullo with pmuludq and shuffles).
+void minhash_classic_scalar(const std::uint64_t* hashes, std::size_t n, std::uint64_t key,
+                            const std::uint32_t* a, const std::uint32_t* b, std::uint32_t* mins,
+                            std::size_t k) noexcept {
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::uint32_t x = minhash_classic_key(hashes[j], key);
     for (std::size_t i = 0; i < k; ++i) {
-      const auto v = static_cast<std::uint32_t>((a[i] * x + b[i]) >> 32);
-      mins[i] = std::min(mins[i], v);
+      mins[i] = std::min(mins[i], minhash_classic_value(x, a[i], b[i]));
     }
   }
 }
+
+bool minhash_cpu_has_avx2() noexcept {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  return __builtin_cpu_supports("avx2") != 0;
+#else
+  return false;
+#endif
+}
+
+minhash_classic_kernel minhash_best_classic_kernel() noexcept {
+  return minhash_cpu_has_avx2() ? &minhash_classic_avx2 : &minhash_classic_scalar;
+}
+
+}  // namespace detail
 
 // One-permutation hashing (Li, Owen, Zhang, NIPS 2012): one hash per shingle;
 // its upper bits choose one of k bins, its lower 32 bits are the value, and
@@ -284,42 +307,40 @@ void minhasher::sign_batch(std::span<const std::span<const std::uint64_t>> docs,
   if (docs.empty()) return;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   const std::size_t workers = std::min<std::size_t>(threads, docs.size());
-  // Each document's row depends only on that document, so any split of the
-  // documents gives the same bytes; contiguous chunks keep each worker's
-  // writes in its own cache lines.
-  const auto work = [&](std::size_t begin, std::size_t end) noexcept {
-    for (std::size_t d = begin; d < end; ++d) {
-      const std::span<std::uint32_t> row = out.subspan(d * k, k);
-      if (options_.scheme == minhash_scheme::classic) {
-        sign_classic(docs[d], row);
-      } else {
-        sign_one_permutation(docs[d], row);
-      }
+  const auto sign_row = [&](std::size_t d) noexcept {
+    const std::span<std::uint32_t> row = out.subspan(d * k, k);
+    if (options_.scheme == minhash_scheme::classic) {
+      sign_classic(docs[d], row);
+    } else {
+      sign_one_permutation(docs[d], row);
     }
   };
   if (workers == 1) {
-    work(0, docs.size());
+    for (std::size_t d = 0; d < docs.size(); ++d) sign_row(d);
     return;
   }
-  std::vector<std::jthread> pool;
-  pool.reserve(workers - 1);
-  const std::size_t per = docs.size() / workers;
-  const std::size_t extra = docs.size() % workers;
-  std::size_t begin = 0;
-  std::size_t mine_begin = 0;
-  std::size_t mine_end = 0;
-  for (std::size_t w = 0; w < workers; ++w) {
-    const std::size_t end = begin + per + (w < extra ? 1 : 0);
-    if (w + 1 == workers) {
-      // The calling thread takes the last chunk instead of idling in join().
-      mine_begin = begin;
-      mine_end = end;
-    } else {
-      pool.emplace_back(work, begin, end);
+  // Each document's row depends only on that document, so any split of the
+  // documents gives the same bytes. Fixed equal blocks left threads idle when
+  // document lengths vary (and the caller's block finished last); instead
+  // every thread, the caller included, claims small chunks of consecutive
+  // documents from a shared counter until none are left. Two threads can
+  // share at most the one output cache line at a chunk boundary.
+  const std::size_t chunk_docs = std::clamp<std::size_t>(docs.size() / (workers * 16), 1, 64);
+  std::atomic<std::size_t> next{0};
+  const auto work = [&]() noexcept {
+    for (;;) {
+      const std::size_t begin = next.fetch_add(chunk_docs, std::memory_order_relaxed);
+      if (begin >= docs.size()) return;
+      const std::size_t end = std::min(docs.size(), begin + chunk_docs);
+      for (std::size_t d = begin; d < end; ++d) sign_row(d);
     }
-    begin = end;
+  };
+  {
+    std::vector<std::jthread> pool;
+    pool.reserve(workers - 1);
+    for (std::size_t w = 0; w + 1 < workers; ++w) pool.emplace_back(work);
+    work();  // the calling thread works too instead of idling in join()
   }
-  work(mine_begin, mine_end);
 }
 
 double estimate_jaccard(std::span<const std::uint32_t> a,

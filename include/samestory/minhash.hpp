@@ -159,10 +159,14 @@ class SAMESTORY_API minhasher {
 
   minhash_options options_;
   std::uint64_t fingerprint_ = 0;
-  // classic: per-function odd multipliers and offsets, k each, contiguous so
-  // the per-shingle loop over k vectorizes.
-  std::vector<std::uint64_t> multipliers_;
-  std::vector<std::uint64_t> offsets_;
+  // classic: per-function odd 32-bit multipliers and offsets, k each,
+  // contiguous so the per-shingle loop over k vectorizes in 32-bit lanes.
+  std::vector<std::uint32_t> multipliers_;
+  std::vector<std::uint32_t> offsets_;
+  // classic: the kernel chosen once at construction for this CPU (scalar or
+  // AVX2; both give identical values). Internal; see src/kernels/.
+  void (*classic_kernel_)(const std::uint64_t*, std::size_t, std::uint64_t, const std::uint32_t*,
+                          const std::uint32_t*, std::uint32_t*, std::size_t) noexcept = nullptr;
   // Both schemes: the seed, mixed once, XORed into every shingle hash before
   // a one-step re-mix, so that nearby seeds give unrelated re-hashes.
   std::uint64_t permutation_key_ = 0;
