@@ -7,6 +7,7 @@
 // shingle position.
 #pragma once
 
+#include <samestory/bbit_minhash.hpp>
 #include <samestory/minhash.hpp>
 #include <samestory/normalize.hpp>
 #include <samestory/shingle.hpp>
@@ -159,6 +160,18 @@ inline void run_signature_benches(bool json, int reps, const corpus& c,
             }
           }));
     }
+  }
+  {
+    // b-bit: the stored form, so sign() (which also counts distinct shingles
+    // for containment) and packing to 8 bits per value.
+    samestory::minhash_options mo;
+    const samestory::minhasher mh(mo);
+    row("minhash-bbit", mo.num_hashes, 1, best([&] {
+          for (const auto& t : texts) {
+            shingler.hash(t, h);
+            sink += samestory::bbit_signature::pack(mh.sign(h), 8).value(0);
+          }
+        }));
   }
   {
     const samestory::simhasher sh;

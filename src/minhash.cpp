@@ -22,7 +22,7 @@ constexpr std::uint8_t flag_empty = 1;
 // Bumped whenever the values a given (scheme, k, seed) produce change, so old
 // signatures stop comparing equal-settings with new ones (STYLE.md section 5).
 // 2: classic hash family moved to 32-bit lanes (multiply-add + finalizer).
-constexpr std::uint64_t algorithm_version = 2;
+constexpr std::uint64_t algorithm_version = 3;
 
 // splitmix64 (Steele, Lea, Flood 2014): a cheap, well-mixed stream of 64-bit
 // values from one seed, used to derive the classic hash-function parameters.

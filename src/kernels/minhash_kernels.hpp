@@ -27,22 +27,20 @@ inline std::uint32_t minhash_classic_key(std::uint64_t h, std::uint64_t key) noe
 }
 
 // Hash function i of the classic family, all arithmetic mod 2^32:
-//   y = a_i * x + b_i;  y ^= y >> 16;  y *= 0x7FEB352D;  y ^= y >> 15.
-// a_i * x + b_i with odd a_i is the 32-bit multiply-add family of
-// Dietzfelbinger, Hagerup, Katajainen, Penttonen (1997), a bijection of x;
-// alone its low bits are weak (bit 0 is x_0 ^ b_0) and its high bits, which
-// decide the minimum, depend on the low bits of x only through carries, so
-// functions with related multipliers order shingles alike. The xorshift-
-// multiply-xorshift finalizer (the "lowbias32" constants of C. Wellons) folds
-// every input bit into the high bits before the minimum is taken; it is a
-// bijection, so distinct keys keep distinct values for each function. Every
-// step is a 32-bit add, mullo, xor or shift: 8 lanes per AVX2 instruction.
+//   y = a_i * x + b_i  with odd a_i,
+// the multiply-add family of Dietzfelbinger, Hagerup, Katajainen, Penttonen
+// (1997), a bijection of x. Its weakness is that on structured keys its high
+// bits, which decide the minimum, depend on the key's low bits only through
+// carries; here the key x is the high half of a full 64-bit finalizer
+// (minhash_classic_key), so every bit of it is already well mixed, and the
+// statistical tests (means and standard deviations over 1,000 trials, and
+// tiny overlapping sets) show the k minima behaving as independent. An
+// extra xorshift-multiply finalizer per function (algorithm version 2) gave
+// the same statistics at 1.7x the cost; version 3 drops it. One mullo and one
+// add per function: 8 lanes per AVX2 instruction.
 inline std::uint32_t minhash_classic_value(std::uint32_t x, std::uint32_t a,
                                            std::uint32_t b) noexcept {
-  std::uint32_t y = a * x + b;
-  y ^= y >> 16;
-  y *= 0x7FEB352Du;
-  return y ^ (y >> 15);
+  return a * x + b;
 }
 
 // Classic MinHash kernel: for every shingle h and every i < k,
