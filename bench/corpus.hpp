@@ -239,4 +239,21 @@ inline corpus load_jsonl(const std::string& path) {
   return c;
 }
 
+// |A ∩ B| / |A ∪ B| of two sorted, duplicate-free hash sets; 0 when both are empty.
+inline double sorted_jaccard(const std::vector<std::uint64_t>& a,
+                             const std::vector<std::uint64_t>& b) {
+  std::size_t i = 0, j = 0, both = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      ++both, ++i, ++j;
+    }
+  }
+  const std::size_t u = a.size() + b.size() - both;
+  return u ? static_cast<double>(both) / static_cast<double>(u) : 0.0;
+}
+
 }  // namespace bench

@@ -40,20 +40,7 @@ set shingle_set(const samestory::text_pipeline& p, const std::string& text) {
   return h;
 }
 
-double jaccard(const set& a, const set& b) {
-  std::size_t i = 0, j = 0, both = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++both, ++i, ++j;
-    }
-  }
-  const std::size_t u = a.size() + b.size() - both;
-  return u ? static_cast<double>(both) / static_cast<double>(u) : 0.0;
-}
+using bench::sorted_jaccard;
 
 double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
@@ -161,12 +148,12 @@ copy_result copy_test(const samestory::text_pipeline& p, const std::vector<std::
     const std::size_t i = r.below(docs.size());
     if (sets[i].size() < 20) continue;
     const std::string c = chinese ? make_zh_copy(docs[i], r) : make_en_copy(docs[i], r);
-    copies.push_back(jaccard(sets[i], shingle_set(p, c)));
+    copies.push_back(sorted_jaccard(sets[i], shingle_set(p, c)));
   }
   for (std::size_t k = 0; k < pairs; ++k) {
     const std::size_t i = r.below(docs.size()), j = r.below(docs.size());
     if (i == j || docs[i] == docs[j]) continue;
-    background.push_back(jaccard(sets[i], sets[j]));
+    background.push_back(sorted_jaccard(sets[i], sets[j]));
   }
   const double bg = quantile(background, 0.999);
   const auto above = std::count_if(copies.begin(), copies.end(), [&](double x) { return x > bg; });
@@ -192,8 +179,10 @@ int main(int argc, char** argv) {
       const auto p = make_pipeline(n, 3);
       std::vector<set> s;
       for (const auto& d : seeds.docs) s.push_back(shingle_set(p, d));
-      const double same = std::min({jaccard(s[0], s[1]), jaccard(s[0], s[3]), jaccard(s[1], s[3])});
-      const double diff = std::max({jaccard(s[0], s[2]), jaccard(s[1], s[2]), jaccard(s[2], s[3])});
+      const double same = std::min(
+          {sorted_jaccard(s[0], s[1]), sorted_jaccard(s[0], s[3]), sorted_jaccard(s[1], s[3])});
+      const double diff = std::max(
+          {sorted_jaccard(s[0], s[2]), sorted_jaccard(s[1], s[2]), sorted_jaccard(s[2], s[3])});
       std::printf("  %-3u %-14.4f %-14.4f %.2f\n", n, same, diff, same / diff);
     }
     if (!zh.empty()) {
@@ -228,7 +217,7 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < docs.size(); ++i) {
           for (std::size_t j = i + 1; j < docs.size(); ++j) {
             if (topic[i] != topic[j]) continue;
-            (cluster[i] == cluster[j] ? same : other).push_back(jaccard(s[i], s[j]));
+            (cluster[i] == cluster[j] ? same : other).push_back(sorted_jaccard(s[i], s[j]));
           }
         }
         // AUC by ranks: the chance a same-event pair outscores an other-event pair.

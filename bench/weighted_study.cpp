@@ -90,20 +90,7 @@ weighted_doc weigh(const counted_doc& d, const idf_table& idf) {
   return w;
 }
 
-double jaccard(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
-  std::size_t i = 0, j = 0, both = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++both, ++i, ++j;
-    }
-  }
-  const std::size_t u = a.size() + b.size() - both;
-  return u ? static_cast<double>(both) / static_cast<double>(u) : 0.0;
-}
+using bench::sorted_jaccard;
 
 // Generalized Jaccard Σ min / Σ max over the union of features.
 double weighted_jaccard(const weighted_doc& a, const weighted_doc& b) {
@@ -184,7 +171,7 @@ void run_seeds(const std::string& seeds_dir, const std::string& idf_path, std::u
   for (std::size_t i = 0; i < seeds.docs.size(); ++i) {
     for (std::size_t j = i + 1; j < seeds.docs.size(); ++j) {
       const bool same = i != 2 && j != 2;  // 000, 001, 003 are one story; 002 another
-      const double jj = jaccard(counted[i].hashes, counted[j].hashes);
+      const double jj = sorted_jaccard(counted[i].hashes, counted[j].hashes);
       const double jw = weighted_jaccard(weighted[i], weighted[j]);
       const double je = samestory::estimate_weighted_jaccard(sigs[i], sigs[j]).estimate;
       const double jm = samestory::estimate_jaccard(plain_sigs[i], plain_sigs[j]).estimate;
@@ -246,7 +233,7 @@ void run_ecb(const std::string& path, std::uint32_t k) {
       for (std::size_t j = i + 1; j < docs.size(); ++j) {
         if (topic[i] != topic[j]) continue;
         auto* bucket = cluster[i] == cluster[j] ? same : other;
-        bucket[0].push_back(jaccard(counted[i].hashes, counted[j].hashes));
+        bucket[0].push_back(sorted_jaccard(counted[i].hashes, counted[j].hashes));
         bucket[1].push_back(weighted_jaccard(weighted[i], weighted[j]));
         bucket[2].push_back(samestory::estimate_jaccard(plain_sigs[i], plain_sigs[j]).estimate);
         bucket[3].push_back(samestory::estimate_weighted_jaccard(sigs[i], sigs[j]).estimate);

@@ -4,6 +4,7 @@
 #include <samestory/error.hpp>
 
 #include "binary_io.hpp"
+#include "minhash_fields.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -17,7 +18,7 @@ namespace samestory {
 namespace {
 
 constexpr std::uint16_t format_version = 1;
-constexpr std::uint8_t flag_empty = 1;
+constexpr std::uint8_t flag_empty = detail::signature_flag_empty;
 // Kind 4 is not yet in detail::object_kind; the lead adds it there and in
 // docs/format.md.
 constexpr auto bbit_kind = detail::object_kind::bbit_signature;
@@ -177,13 +178,7 @@ bbit_signature bbit_signature::deserialize(std::string_view bytes) {
   const detail::envelope env = detail::open_envelope(bytes, bbit_kind, format_version);
   detail::byte_reader r(env.payload, env.payload_offset);
 
-  const std::size_t scheme_at = r.offset();
-  const auto scheme_byte = static_cast<std::uint8_t>(r.bytes(1, "scheme")[0]);
-  if (scheme_byte != static_cast<std::uint8_t>(minhash_scheme::classic) &&
-      scheme_byte != static_cast<std::uint8_t>(minhash_scheme::one_permutation)) {
-    throw format_error(scheme_at, "expected MinHash scheme 1 or 2, actual " +
-                                      std::to_string(static_cast<unsigned>(scheme_byte)));
-  }
+  const minhash_scheme scheme = detail::read_minhash_scheme(r);
   const std::size_t k_at = r.offset();
   const std::uint32_t k = r.u32("number of hashes");
   if (k == 0) throw format_error(k_at, "expected number of hashes >= 1, actual 0");
@@ -192,20 +187,7 @@ bbit_signature bbit_signature::deserialize(std::string_view bytes) {
   if (!valid_bits(bits)) {
     throw format_error(bits_at, "expected bits 1, 2, 4, 8 or 16, actual " + std::to_string(bits));
   }
-  const std::uint64_t seed = r.u64("seed");
-  const std::uint64_t fingerprint = r.u64("fingerprint");
-  const std::uint64_t set_size = r.u64("set size");
-  const std::size_t flags_at = r.offset();
-  const auto flags = static_cast<std::uint8_t>(r.bytes(1, "flags")[0]);
-  if ((flags & ~flag_empty) != 0) {
-    throw format_error(
-        flags_at, "expected flags 0 or 1, actual " + std::to_string(static_cast<unsigned>(flags)));
-  }
-  const bool empty = (flags & flag_empty) != 0;
-  if (empty && set_size != 0) {
-    throw format_error(
-        flags_at, "expected set size 0 for an empty signature, actual " + std::to_string(set_size));
-  }
+  const detail::signature_identity id = detail::read_signature_identity(r);
   const std::size_t values_at = r.offset();
   const std::size_t n = packed_bytes(k, bits);
   if (r.remaining() != n) {
@@ -220,8 +202,8 @@ bbit_signature bbit_signature::deserialize(std::string_view bytes) {
     throw format_error(values_at + n - 1, "expected zero padding bits in the last value byte");
   }
   r.expect_end("b-bit signature");
-  return bbit_signature(static_cast<minhash_scheme>(scheme_byte), k, bits, seed, fingerprint,
-                        set_size, empty, std::move(packed));
+  return bbit_signature(scheme, k, bits, id.seed, id.fingerprint, id.set_size, id.empty,
+                        std::move(packed));
 }
 
 jaccard_estimate estimate_jaccard(const bbit_signature& a, const bbit_signature& b) {

@@ -5,6 +5,7 @@
 
 #include "binary_io.hpp"
 #include "kernels/minhash_kernels.hpp"
+#include "minhash_fields.hpp"
 
 #include <algorithm>
 #include <array>
@@ -18,7 +19,7 @@ namespace {
 constexpr std::uint32_t max_num_hashes = 4096;
 constexpr std::uint32_t empty_value = 0xFFFFFFFFu;
 constexpr std::uint16_t format_version = 1;
-constexpr std::uint8_t flag_empty = 1;
+constexpr std::uint8_t flag_empty = detail::signature_flag_empty;
 // Bumped whenever the values a given (scheme, k, seed) produce change, so old
 // signatures stop comparing equal-settings with new ones (STYLE.md section 5).
 // 2: classic hash family moved to 32-bit lanes (multiply-add + finalizer).
@@ -107,40 +108,21 @@ minhash_signature minhash_signature::deserialize(std::string_view bytes) {
       detail::open_envelope(bytes, detail::object_kind::minhash_signature, format_version);
   detail::byte_reader r(env.payload, env.payload_offset);
 
-  const std::size_t scheme_at = r.offset();
-  const std::uint8_t scheme_byte = static_cast<std::uint8_t>(r.bytes(1, "scheme")[0]);
-  if (scheme_byte != static_cast<std::uint8_t>(minhash_scheme::classic) &&
-      scheme_byte != static_cast<std::uint8_t>(minhash_scheme::one_permutation)) {
-    throw format_error(scheme_at, "expected MinHash scheme 1 or 2, actual " +
-                                      std::to_string(static_cast<unsigned>(scheme_byte)));
-  }
+  const minhash_scheme scheme = detail::read_minhash_scheme(r);
   const std::size_t k_at = r.offset();
   const std::uint32_t k = r.u32("number of hashes");
   if (k == 0 || k > max_num_hashes) {
     throw format_error(k_at, "expected number of hashes in 1.." + std::to_string(max_num_hashes) +
                                  ", actual " + std::to_string(k));
   }
-  const std::uint64_t seed = r.u64("seed");
-  const std::uint64_t fingerprint = r.u64("fingerprint");
-  const std::uint64_t set_size = r.u64("set size");
-  const std::size_t flags_at = r.offset();
-  const std::uint8_t flags = static_cast<std::uint8_t>(r.bytes(1, "flags")[0]);
-  if ((flags & ~flag_empty) != 0) {
-    throw format_error(
-        flags_at, "expected flags 0 or 1, actual " + std::to_string(static_cast<unsigned>(flags)));
-  }
-  const bool empty = (flags & flag_empty) != 0;
-  if (empty && set_size != 0) {
-    throw format_error(
-        flags_at, "expected set size 0 for an empty signature, actual " + std::to_string(set_size));
-  }
+  const detail::signature_identity id = detail::read_signature_identity(r);
   // Check before sizing anything by k: a hostile k must not allocate.
   r.check_count(k, 4, k_at, "number of hashes");
   std::vector<std::uint32_t> values(k);
   for (std::uint32_t& v : values) v = r.u32("hash value");
   r.expect_end("MinHash signature");
-  return minhash_signature(static_cast<minhash_scheme>(scheme_byte), seed, fingerprint, set_size,
-                           empty, std::move(values));
+  return minhash_signature(scheme, id.seed, id.fingerprint, id.set_size, id.empty,
+                           std::move(values));
 }
 
 minhasher::minhasher(const minhash_options& options, std::uint64_t text_fingerprint)
