@@ -592,9 +592,7 @@ std::string normalized_text::to_utf8() const {
 
 std::u32string fold_code_point(char32_t cp, const normalize_options& options) {
   if (cp >= 0x110000 || (cp >= 0xD800 && cp <= 0xDFFF)) return {};
-  normalize_options o = options;
-  o.keep_offsets = false;
-  const auto t = shared_table(flags_of(o));
+  const auto t = shared_table(flags_of(options));
   const std::uint32_t e = t->lookup(cp);
   switch (kind_of(e)) {
     case k_char:

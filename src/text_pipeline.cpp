@@ -23,8 +23,9 @@ text_pipeline::text_pipeline(const text_pipeline_options& options)
       shingler_(options.shingle),
       fast_normalizer_(without_offsets(options.normalize)) {}
 
-void text_pipeline::prepare(std::string_view document, chrome_result& body,
-                            const chrome_statistics* stats, std::string_view source) const {
+std::string_view text_pipeline::prepare(std::string_view document, chrome_result& body,
+                                        bool fill_body, const chrome_statistics* stats,
+                                        std::string_view source) const {
   if (document.size() > options_.normalize.max_document_bytes) {
     throw limit_exceeded_error("normalize_options::max_document_bytes",
                                options_.normalize.max_document_bytes, document.size());
@@ -38,31 +39,25 @@ void text_pipeline::prepare(std::string_view document, chrome_result& body,
     if (options_.normalize.utf8 == utf8_policy::strict && body.invalid_utf8_reason != nullptr) {
       throw invalid_utf8_error(body.invalid_utf8_offset, body.invalid_utf8_reason);
     }
-  } else {
+    return body.text;
+  }
+  if (fill_body) {  // the whole document is the body; only process() reports it
     body.text.assign(document);
     body.lines.assign(1, {0, document.size(), chrome_reason::none});
     body.kept.assign(1, {0, 0});
     body.invalid_utf8_reason = nullptr;
   }
+  return document;
 }
 
 void text_pipeline::process(std::string_view document, processed_text& out,
                             const chrome_statistics* stats, std::string_view source) const {
-  prepare(document, out.body, stats, source);
-  normalizer_.normalize(out.body.text, out.normalized);
-  // Offsets from the normalizer point into the body; lead them back to the
-  // input. They never decrease, so one walk along the kept lines does it.
-  const auto& kept = out.body.kept;
-  std::size_t k = 0;
-  for (auto& o : out.normalized.offsets) {
-    while (k + 1 < kept.size() && kept[k + 1].text_begin <= o) ++k;
-    if (kept.empty()) {
+  normalizer_.normalize(prepare(document, out.body, true, stats, source), out.normalized);
+  // Offsets from the normalizer point into the body; lead them back to the input.
+  if (options_.strip_chrome) {
+    for (auto& o : out.normalized.offsets) {
       o = static_cast<std::uint32_t>(out.body.to_input_offset(o));
-      continue;
     }
-    const chrome_line& line = out.body.lines[kept[k].line];
-    const std::size_t within = o - std::min<std::size_t>(o, kept[k].text_begin);
-    o = static_cast<std::uint32_t>(line.begin + std::min(within, line.end - line.begin));
   }
   shingler_.hash(out.normalized, out.shingles);
 }
@@ -72,8 +67,7 @@ void text_pipeline::shingles(std::string_view document, std::vector<std::uint64_
   // once the buffers have grown to the largest document seen.
   thread_local chrome_result body;
   thread_local normalized_text normalized;
-  prepare(document, body, nullptr, {});
-  fast_normalizer_.normalize(body.text, normalized);
+  fast_normalizer_.normalize(prepare(document, body, false, nullptr, {}), normalized);
   shingler_.hash(normalized, out);
   // One huge document must not pin its buffers to the thread for good. Swap
   // with fresh objects: move-assigning an empty string keeps the old buffer.

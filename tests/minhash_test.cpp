@@ -259,7 +259,7 @@ TEST_CASE("minhash: known-answer vectors", "[minhash]") {
   for (const auto v : oph.values()) dump << "0x" << v << "u, ";
   INFO(dump.str());
   // Generated once by this test (the INFO dump above) and frozen here.
-  // Regenerated for algorithm_version 2 (32-bit classic family).
+  // Classic regenerated for algorithm_version 3 (32-bit multiply-add family).
   const std::vector<std::uint32_t> expected_classic{0x137468dcu, 0x00629e97u, 0x0a5c10d1u,
                                                     0x043793bbu, 0x131d1246u, 0x017caf22u,
                                                     0x1f180c4bu, 0x0a33a728u};

@@ -56,8 +56,10 @@ class SAMESTORY_API text_pipeline {
   const text_pipeline_options& options() const noexcept { return options_; }  ///< @return options
 
  private:
-  void prepare(std::string_view document, chrome_result& body, const chrome_statistics* stats,
-               std::string_view source) const;
+  // Checks limits and UTF-8, removes chrome; returns the text to normalize
+  // (the body, or the document itself when chrome removal is off).
+  std::string_view prepare(std::string_view document, chrome_result& body, bool fill_body,
+                           const chrome_statistics* stats, std::string_view source) const;
 
   text_pipeline_options options_;
   normalizer normalizer_;
