@@ -61,6 +61,10 @@ struct minhash_options {
 /// Thread safety: immutable after construction; may be shared by many threads.
 class SAMESTORY_API minhash_signature {
  public:
+  /// An empty signature of no values (k = 0): a placeholder to assign to,
+  /// which no index or estimate accepts beside a real one.
+  minhash_signature() = default;
+
   /// @return the scheme that made the values
   minhash_scheme scheme() const noexcept { return scheme_; }
   /// @return k, the number of values

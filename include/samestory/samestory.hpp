@@ -9,13 +9,22 @@
 /// - shingle.hpp: shingler cuts CJK character / word n-grams, hashes with XXH3
 /// - text_pipeline.hpp: all of the above in one object
 ///
-/// Signatures (step 2 of 7, in progress):
+/// Signatures:
 /// - minhash.hpp: minhasher (classic k-hash and one-permutation with optimal
 ///   densification), minhash_signature, estimate_jaccard, estimate_containment
 /// - bbit_minhash.hpp: bbit_signature packs MinHash values to b bits (Li & König 2010)
 /// - weighted_minhash.hpp: weighted_minhasher (ICWS, Ioffe 2010) for weighted Jaccard
 /// - simhash.hpp: simhasher (64-bit, binary / count / sublinear-tf / caller
 ///   weights), hamming_distance, simhash_cosine
+///
+/// Indexes:
+/// - lsh_tuner.hpp: tune_lsh() picks bands × rows for a threshold and states
+///   the recall there; jaccard_for_containment()
+/// - lsh_index.hpp: lsh_index, banded MinHash LSH with replace, remove,
+///   time-window eviction, top-k and containment queries
+/// - simhash_index.hpp: simhash_index, permuted tables for Hamming distance <= k
+/// - brute_force_index.hpp: brute_force_index, the exact oracle
+/// - query.hpp: document_id, query_options, match
 ///
 /// Example:
 /// @code
@@ -28,13 +37,18 @@
 #pragma once
 
 #include <samestory/bbit_minhash.hpp>
+#include <samestory/brute_force_index.hpp>
 #include <samestory/chrome.hpp>
 #include <samestory/error.hpp>
 #include <samestory/html.hpp>
+#include <samestory/lsh_index.hpp>
+#include <samestory/lsh_tuner.hpp>
 #include <samestory/minhash.hpp>
 #include <samestory/normalize.hpp>
+#include <samestory/query.hpp>
 #include <samestory/shingle.hpp>
 #include <samestory/simhash.hpp>
+#include <samestory/simhash_index.hpp>
 #include <samestory/text_pipeline.hpp>
 #include <samestory/utf8.hpp>
 #include <samestory/version.hpp>

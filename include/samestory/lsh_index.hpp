@@ -1,0 +1,138 @@
+/// @file lsh_index.hpp
+/// An index of MinHash signatures that finds near-duplicates of a document in
+/// time independent of the number of documents: locality-sensitive hashing
+/// by banding (Indyk & Motwani 1998; Broder 1997; the b × r banding of
+/// Rajaraman & Ullman, Mining of Massive Datasets, ch. 3).
+///
+/// The k signature values are cut into b bands of r rows; two documents
+/// become candidates when all r values of at least one band agree, which
+/// happens with probability 1 - (1 - J^r)^b for Jaccard J (lsh_tuner.hpp
+/// picks b and r for a threshold and states the recall there). Each candidate
+/// is then scored by the share of equal values over all k positions.
+///
+/// Storage is flat: per document its id, time, set size and the low 16 bits
+/// of each signature value; per band one open-addressing table of 8-byte
+/// (tag, slot) entries. At k = 128 and 32 bands that is about 650 bytes per
+/// document (memory_bytes() reports the exact figure). Keeping 16 of the 32
+/// bits changes an estimate by at most 2^-16 per position, and the chance
+/// agreement is subtracted.
+///
+/// Thread safety: every method may be called from any thread at any time.
+/// Queries share a lock and run in parallel; insert, remove and eviction take
+/// it exclusively. insert_batch() fills the band tables on several threads.
+///
+/// Example:
+/// @code
+///   samestory::minhasher hasher({}, pipeline.fingerprint());
+///   samestory::lsh_index index(samestory::tune_lsh({.threshold = 0.5}).parameters, hasher);
+///   index.insert(42, hasher.sign(shingles_of_page_42), crawl_time);
+///   for (const samestory::match& m : index.query(hasher.sign(shingles), {.min_jaccard = 0.5}))
+///     std::printf("%llu %.2f\n", (unsigned long long)m.id, m.jaccard);
+/// @endcode
+#pragma once
+
+#include <samestory/export.hpp>
+#include <samestory/lsh_tuner.hpp>
+#include <samestory/minhash.hpp>
+#include <samestory/query.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace samestory {
+
+/// Banding LSH over MinHash signatures; see the file comment.
+class SAMESTORY_API lsh_index {
+ public:
+  /// @param parameters b bands × r rows; b·r must not exceed the signature length
+  /// @param hasher the minhasher whose signatures this index accepts (its k and
+  ///        fingerprint are kept; signatures of other settings are refused)
+  /// @throws invalid_options_error when bands or rows is 0, b·r > k, or b > 1024
+  lsh_index(lsh_parameters parameters, const minhasher& hasher);
+  /// @param parameters b bands × r rows
+  /// @param num_hashes k of the accepted signatures
+  /// @param signature_fingerprint minhash_signature::fingerprint() of accepted signatures
+  lsh_index(lsh_parameters parameters, std::uint32_t num_hashes,
+            std::uint64_t signature_fingerprint);
+  ~lsh_index();
+  lsh_index(lsh_index&&) noexcept;
+  lsh_index& operator=(lsh_index&&) noexcept;
+  lsh_index(const lsh_index&) = delete;
+  lsh_index& operator=(const lsh_index&) = delete;
+
+  /// Adds a document, or replaces the one stored under the same id (a
+  /// re-fetched page). A signature of an empty set is stored but never matches.
+  /// @param id the caller's id
+  /// @param signature its MinHash signature
+  /// @param time any monotone clock the caller likes (e.g. Unix seconds);
+  ///        evict_older_than() compares against it
+  /// @throws error (invalid_argument) when the signature was made with other settings
+  void insert(document_id id, const minhash_signature& signature, std::int64_t time = 0);
+
+  /// Adds or replaces many documents at once; the band tables are filled on
+  /// up to `threads` threads (0 = hardware concurrency), one band per thread
+  /// at a time. Equivalent to inserting in order: a later duplicate id wins.
+  /// @throws error (invalid_argument) when the spans differ in length (times
+  ///         may be empty: all 0) or a signature has other settings; nothing is
+  ///         inserted then
+  void insert_batch(std::span<const document_id> ids, std::span<const minhash_signature> signatures,
+                    std::span<const std::int64_t> times = {}, unsigned threads = 0);
+
+  /// Near-duplicates of a document, best first.
+  /// @param signature the query document's signature (need not be stored)
+  /// @param options minimum Jaccard / containment, limit, ranking
+  /// @return the matches; a stored document with the query's values matches itself
+  /// @throws error (invalid_argument) when the signature was made with other settings
+  std::vector<match> query(const minhash_signature& signature,
+                           const query_options& options = {}) const;
+
+  /// query() into a caller's vector, reusing its capacity (the hot path).
+  void query_into(const minhash_signature& signature, const query_options& options,
+                  std::vector<match>& out) const;
+
+  /// The `n` best matches: query() with options.limit = n.
+  std::vector<match> query_top(const minhash_signature& signature, std::size_t n) const;
+
+  /// Near-duplicates of a stored document, itself excluded.
+  /// @return the matches; empty when the id is not stored
+  std::vector<match> query_id(document_id id, const query_options& options = {}) const;
+
+  /// Every stored document that shares at least one band with the query, with
+  /// no estimate and no filter, sorted by id: the raw LSH candidates.
+  std::vector<document_id> candidates(const minhash_signature& signature) const;
+
+  /// Removes a document. @return false when the id is not stored
+  bool remove(document_id id);
+  /// Removes many documents. @return how many were stored
+  std::size_t remove(std::span<const document_id> ids);
+  /// Removes every document whose time is before `cutoff` (news ages out).
+  /// O(documents) scan plus O(b) per removed document.
+  /// @return how many were removed
+  std::size_t evict_older_than(std::int64_t cutoff);
+
+  /// Makes room for `documents` documents, so inserts up to that count never
+  /// pause to grow a table (each growth re-places every entry of a band).
+  void reserve(std::size_t documents);
+
+  /// @return true when the id is stored
+  bool contains(document_id id) const;
+  /// @return the stored documents' ids, in no particular order
+  std::vector<document_id> ids() const;
+  /// @return the number of stored documents
+  std::size_t size() const;
+  /// @return heap bytes held by the index (capacities, not sizes)
+  std::size_t memory_bytes() const;
+  /// @return b and r
+  lsh_parameters parameters() const noexcept;
+  /// @return k
+  std::uint32_t num_hashes() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace samestory

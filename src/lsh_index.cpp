@@ -1,0 +1,426 @@
+#include <samestory/error.hpp>
+#include <samestory/lsh_index.hpp>
+
+#include "binary_io.hpp"  // xxHash, inline
+#include "tag_table.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+namespace samestory {
+
+namespace {
+
+// Values are kept to 16 bits; two different minima agree on them with
+// probability 2^-16, which the estimate subtracts.
+constexpr double chance_agreement = 1.0 / 65536.0;
+constexpr std::uint32_t max_bands = 1024;
+constexpr std::uint32_t max_num_hashes_for_index = 4096;  // minhash_options' limit
+
+std::string hex(std::uint64_t v) {
+  char buf[19];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+void check_parameters(lsh_parameters p, std::uint32_t k) {
+  if (p.bands == 0 || p.rows == 0 || p.bands > max_bands ||
+      static_cast<std::uint64_t>(p.bands) * p.rows > k) {
+    throw invalid_options_error("lsh_index: bands x rows must be at least 1 x 1, at most " +
+                                std::to_string(max_bands) + " bands, and use no more than the " +
+                                std::to_string(k) + " signature values; got " +
+                                std::to_string(p.bands) + " x " + std::to_string(p.rows));
+  }
+}
+
+double containment_of(double jaccard, std::uint64_t a, std::uint64_t b) noexcept {
+  if (a == 0 || b == 0) return 0.0;
+  const double inter = jaccard * static_cast<double>(a + b) / (1.0 + jaccard);
+  return std::min(1.0, inter / static_cast<double>(std::min(a, b)));
+}
+
+}  // namespace
+
+// Per-thread buffers of the query path, so a query allocates only its result.
+namespace {
+struct query_scratch {
+  std::vector<std::uint16_t> values;
+  std::vector<std::uint32_t> tags;
+  std::vector<std::uint32_t> slots;
+};
+query_scratch& scratch() {
+  thread_local query_scratch s;
+  return s;
+}
+}  // namespace
+
+struct lsh_index::impl {
+  lsh_parameters params;
+  std::uint32_t k;
+  std::uint64_t fingerprint;
+  mutable std::shared_mutex mutex;
+  detail::slot_store docs;
+  detail::chunked_rows<std::uint16_t> values;  // per slot k values, low 16 bits
+  std::vector<std::uint32_t> set_sizes;        // per slot, saturated at 2^32-1
+  detail::multi_tag_table bands;               // one table per band, one block
+
+  impl(lsh_parameters p, std::uint32_t num_hashes, std::uint64_t fp)
+      : params(p), k(num_hashes), fingerprint(fp), values(num_hashes) {
+    if (num_hashes == 0 || num_hashes > max_num_hashes_for_index) {
+      throw invalid_options_error("lsh_index: num_hashes must be in 1.." +
+                                  std::to_string(max_num_hashes_for_index) + ", got " +
+                                  std::to_string(num_hashes));
+    }
+    check_parameters(p, num_hashes);
+    bands = detail::multi_tag_table(p.bands);
+  }
+
+  void check(const minhash_signature& s, const char* where) const {
+    if (s.num_hashes() != k || s.fingerprint() != fingerprint) {
+      throw error(error_code::invalid_argument,
+                  std::string("lsh_index::") + where + ": the index takes signatures of " +
+                      std::to_string(k) + " values with fingerprint " + hex(fingerprint) +
+                      ", got " + std::to_string(s.num_hashes()) + " values with fingerprint " +
+                      hex(s.fingerprint()));
+    }
+  }
+
+  static void truncate(std::span<const std::uint32_t> in, std::uint16_t* out) noexcept {
+    for (std::size_t i = 0; i < in.size(); ++i) out[i] = static_cast<std::uint16_t>(in[i]);
+  }
+
+  // Band i's tag: XXH3 of its r 16-bit values, seeded by the band number so
+  // equal values in different bands give unrelated tags.
+  void band_tags(const std::uint16_t* v, std::uint32_t* tags) const noexcept {
+    const std::size_t r = params.rows;
+    for (std::uint32_t b = 0; b < params.bands; ++b) {
+      const std::uint64_t h = XXH3_64bits_withSeed(v + b * r, r * sizeof(std::uint16_t), b);
+      tags[b] = static_cast<std::uint32_t>(h >> 32);
+    }
+  }
+
+  const std::uint16_t* values_of(std::uint32_t slot) const noexcept { return values.row(slot); }
+
+  // The query's 16-bit values and band tags, in this thread's scratch.
+  query_scratch& prepare(const minhash_signature& s) const {
+    auto& sc = scratch();
+    sc.values.resize(k);
+    sc.tags.resize(params.bands);
+    truncate(s.values(), sc.values.data());
+    band_tags(sc.values.data(), sc.tags.data());
+    return sc;
+  }
+
+  void grow_arrays() {
+    values.ensure(docs.slots());
+    set_sizes.resize(docs.slots());
+  }
+
+  std::uint32_t add_slot(document_id id, const minhash_signature& s, std::int64_t time) {
+    bool grew = false;
+    const std::uint32_t slot = docs.allocate(id, time, s.is_empty(), grew);
+    if (grew) grow_arrays();
+    truncate(s.values(), values.row(slot));
+    set_sizes[slot] = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(s.set_size(), std::numeric_limits<std::uint32_t>::max()));
+    return slot;
+  }
+
+  void remove_slot(std::uint32_t slot) {
+    if (!docs.is_empty_set(slot)) {
+      std::uint32_t tags[max_bands];
+      band_tags(values_of(slot), tags);
+      for (std::uint32_t b = 0; b < params.bands; ++b) bands.erase(b, tags[b], slot);
+      bands.shrink_by_one();
+    }
+    docs.release(slot);
+  }
+
+  // Collects the distinct slots sharing a band with `tags`, in slot order.
+  void collect(const std::uint32_t* tags, std::vector<std::uint32_t>& slots) const {
+    slots.clear();
+    for (std::uint32_t b = 0; b < params.bands; ++b) bands.prefetch(b, tags[b]);
+    for (std::uint32_t b = 0; b < params.bands; ++b) {
+      bands.for_each(b, tags[b], [&](std::uint32_t s) { slots.push_back(s); });
+    }
+    std::sort(slots.begin(), slots.end());
+    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+  }
+
+  // Scores the candidates of query values q (tags already in scratch().tags).
+  void score(const std::uint16_t* q, std::uint64_t q_size, std::uint32_t exclude,
+             const query_options& o, std::vector<match>& out) const {
+    auto& sc = scratch();
+    collect(sc.tags.data(), sc.slots);
+    const double inv_k = 1.0 / k;
+    for (const std::uint32_t s : sc.slots) {
+      if (s == exclude) continue;
+      const std::uint16_t* x = values_of(s);
+      std::uint32_t equal = 0;
+      for (std::uint32_t i = 0; i < k; ++i) equal += q[i] == x[i];
+      const double raw = equal * inv_k;
+      const double j = std::max(0.0, (raw - chance_agreement) / (1.0 - chance_agreement));
+      const double c = containment_of(j, q_size, set_sizes[s]);
+      if (j < o.min_jaccard || c < o.min_containment) continue;
+      out.push_back(match{docs.id(s), j, c, set_sizes[s], docs.time(s)});
+    }
+  }
+};
+
+namespace {
+
+void rank(std::vector<match>& out, const query_options& o) {
+  const auto by_jaccard = [](const match& a, const match& b) {
+    return a.jaccard != b.jaccard ? a.jaccard > b.jaccard : a.id < b.id;
+  };
+  const auto by_containment = [](const match& a, const match& b) {
+    if (a.containment != b.containment) return a.containment > b.containment;
+    return a.jaccard != b.jaccard ? a.jaccard > b.jaccard : a.id < b.id;
+  };
+  const auto sort_with = [&](auto cmp) {
+    if (o.limit < out.size()) {
+      std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(o.limit), out.end(),
+                        cmp);
+      out.resize(o.limit);
+    } else {
+      std::sort(out.begin(), out.end(), cmp);
+    }
+  };
+  if (o.order == rank_by::containment) {
+    sort_with(by_containment);
+  } else {
+    sort_with(by_jaccard);
+  }
+}
+
+}  // namespace
+
+lsh_index::lsh_index(lsh_parameters parameters, const minhasher& hasher)
+    : lsh_index(parameters, hasher.num_hashes(), hasher.fingerprint()) {}
+
+lsh_index::lsh_index(lsh_parameters parameters, std::uint32_t num_hashes,
+                     std::uint64_t signature_fingerprint)
+    : impl_(std::make_unique<impl>(parameters, num_hashes, signature_fingerprint)) {}
+
+lsh_index::~lsh_index() = default;
+lsh_index::lsh_index(lsh_index&&) noexcept = default;
+lsh_index& lsh_index::operator=(lsh_index&&) noexcept = default;
+
+void lsh_index::insert(document_id id, const minhash_signature& signature, std::int64_t time) {
+  impl& m = *impl_;
+  m.check(signature, "insert");
+  // Tags are computed before the lock: only the table updates are exclusive.
+  std::uint16_t values[max_num_hashes_for_index];
+  std::uint32_t tags[max_bands];
+  impl::truncate(signature.values(), values);
+  m.band_tags(values, tags);
+  std::unique_lock lock(m.mutex);
+  // The b table lines are independent cache misses: start them all at once.
+  if (!signature.is_empty()) {
+    for (std::uint32_t b = 0; b < m.params.bands; ++b) m.bands.prefetch(b, tags[b]);
+  }
+  const std::uint32_t old = m.docs.find(id);
+  if (old != detail::tag_table::no_slot) m.remove_slot(old);
+  const std::uint32_t slot = m.add_slot(id, signature, time);
+  if (signature.is_empty()) return;
+  m.bands.grow_for_one();
+  for (std::uint32_t b = 0; b < m.params.bands; ++b) m.bands.insert(b, tags[b], slot);
+}
+
+void lsh_index::insert_batch(std::span<const document_id> ids,
+                             std::span<const minhash_signature> signatures,
+                             std::span<const std::int64_t> times, unsigned threads) {
+  impl& m = *impl_;
+  if (signatures.size() != ids.size() || (!times.empty() && times.size() != ids.size())) {
+    throw error(error_code::invalid_argument,
+                "lsh_index::insert_batch: " + std::to_string(ids.size()) + " ids, " +
+                    std::to_string(signatures.size()) + " signatures and " +
+                    std::to_string(times.size()) + " times; the counts must match");
+  }
+  for (const minhash_signature& s : signatures) m.check(s, "insert_batch");
+  const std::size_t n = ids.size();
+  if (n == 0) return;
+  // A later duplicate id wins, as if inserted one by one: keep last occurrences.
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
+  std::vector<std::size_t> keep;
+  keep.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 1 < n && ids[order[i]] == ids[order[i + 1]]) continue;
+    keep.push_back(order[i]);
+  }
+  std::sort(keep.begin(), keep.end());
+
+  const std::uint32_t nb = m.params.bands;
+  const std::size_t docs = keep.size();
+  std::vector<std::uint32_t> tags(docs * nb);
+  std::vector<std::uint32_t> slots(docs);
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  const auto run = [&](std::size_t tasks, auto&& task) {
+    const std::size_t workers = std::min<std::size_t>(threads, tasks);
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+      for (std::size_t t; (t = next.fetch_add(1)) < tasks;) task(t);
+    };
+    std::vector<std::thread> pool;
+    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+  };
+  // Tags need no lock: they depend on the signatures only.
+  constexpr std::size_t chunk = 256;
+  run((docs + chunk - 1) / chunk, [&](std::size_t c) {
+    std::uint16_t v[max_num_hashes_for_index];
+    for (std::size_t d = c * chunk; d < std::min(docs, (c + 1) * chunk); ++d) {
+      impl::truncate(signatures[keep[d]].values(), v);
+      m.band_tags(v, tags.data() + d * nb);
+    }
+  });
+  std::unique_lock lock(m.mutex);
+  for (std::size_t d = 0; d < docs; ++d) {
+    const std::size_t i = keep[d];
+    const std::uint32_t old = m.docs.find(ids[i]);
+    if (old != detail::tag_table::no_slot) m.remove_slot(old);
+    slots[d] = m.add_slot(ids[i], signatures[i], times.empty() ? 0 : times[i]);
+  }
+  std::size_t non_empty = 0;
+  for (std::size_t d = 0; d < docs; ++d) non_empty += !signatures[keep[d]].is_empty();
+  m.bands.grow_for(non_empty);
+  // Each band's table is a separate range of the block: one thread per band at a time.
+  run(nb, [&](std::size_t b) {
+    for (std::size_t d = 0; d < docs; ++d) {
+      if (signatures[keep[d]].is_empty()) continue;
+      m.bands.insert(b, tags[d * nb + b], slots[d]);
+    }
+  });
+}
+
+void lsh_index::query_into(const minhash_signature& signature, const query_options& options,
+                           std::vector<match>& out) const {
+  const impl& m = *impl_;
+  m.check(signature, "query");
+  out.clear();
+  if (signature.is_empty()) return;
+  auto& sc = m.prepare(signature);
+  {
+    std::shared_lock lock(m.mutex);
+    m.score(sc.values.data(), signature.set_size(), detail::tag_table::no_slot, options, out);
+  }
+  rank(out, options);
+}
+
+std::vector<match> lsh_index::query(const minhash_signature& signature,
+                                    const query_options& options) const {
+  std::vector<match> out;
+  query_into(signature, options, out);
+  return out;
+}
+
+std::vector<match> lsh_index::query_top(const minhash_signature& signature, std::size_t n) const {
+  query_options o;
+  o.limit = n;
+  return query(signature, o);
+}
+
+std::vector<match> lsh_index::query_id(document_id id, const query_options& options) const {
+  const impl& m = *impl_;
+  std::vector<match> out;
+  auto& sc = scratch();
+  {
+    std::shared_lock lock(m.mutex);
+    const std::uint32_t slot = m.docs.find(id);
+    if (slot == detail::tag_table::no_slot || m.docs.is_empty_set(slot)) return out;
+    sc.values.assign(m.values_of(slot), m.values_of(slot) + m.k);
+    sc.tags.resize(m.params.bands);
+    m.band_tags(sc.values.data(), sc.tags.data());
+    m.score(sc.values.data(), m.set_sizes[slot], slot, options, out);
+  }
+  rank(out, options);
+  return out;
+}
+
+std::vector<document_id> lsh_index::candidates(const minhash_signature& signature) const {
+  const impl& m = *impl_;
+  m.check(signature, "candidates");
+  std::vector<document_id> out;
+  if (signature.is_empty()) return out;
+  auto& sc = m.prepare(signature);
+  {
+    std::shared_lock lock(m.mutex);
+    m.collect(sc.tags.data(), sc.slots);
+    out.reserve(sc.slots.size());
+    for (const std::uint32_t s : sc.slots) out.push_back(m.docs.id(s));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool lsh_index::remove(document_id id) {
+  return remove(std::span<const document_id>(&id, 1)) == 1;
+}
+
+std::size_t lsh_index::remove(std::span<const document_id> ids) {
+  std::unique_lock lock(impl_->mutex);
+  return detail::remove_ids(impl_->docs, ids, [&](std::uint32_t s) { impl_->remove_slot(s); });
+}
+
+std::size_t lsh_index::evict_older_than(std::int64_t cutoff) {
+  std::unique_lock lock(impl_->mutex);
+  return detail::evict_before(impl_->docs, cutoff, [&](std::uint32_t s) { impl_->remove_slot(s); });
+}
+
+void lsh_index::reserve(std::size_t documents) {
+  impl& m = *impl_;
+  std::unique_lock lock(m.mutex);
+  m.docs.reserve(documents);
+  m.values.ensure(documents);
+  m.set_sizes.reserve(documents);
+  m.bands.reserve(documents);
+}
+
+bool lsh_index::contains(document_id id) const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->docs.find(id) != detail::tag_table::no_slot;
+}
+
+std::vector<document_id> lsh_index::ids() const {
+  const impl& m = *impl_;
+  std::shared_lock lock(m.mutex);
+  std::vector<document_id> out;
+  out.reserve(m.docs.size());
+  for (std::size_t s = 0; s < m.docs.slots(); ++s) {
+    if (m.docs.is_live(static_cast<std::uint32_t>(s)))
+      out.push_back(m.docs.id(static_cast<std::uint32_t>(s)));
+  }
+  return out;
+}
+
+std::size_t lsh_index::size() const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->docs.size();
+}
+
+std::size_t lsh_index::memory_bytes() const {
+  const impl& m = *impl_;
+  std::shared_lock lock(m.mutex);
+  std::size_t bytes = sizeof(impl) + m.docs.memory_bytes() + m.values.memory_bytes() +
+                      m.set_sizes.capacity() * sizeof(std::uint32_t) + m.bands.memory_bytes();
+  return bytes;
+}
+
+lsh_parameters lsh_index::parameters() const noexcept {
+  return impl_->params;
+}
+std::uint32_t lsh_index::num_hashes() const noexcept {
+  return impl_->k;
+}
+
+}  // namespace samestory
