@@ -33,6 +33,7 @@
 #include <xxhash.h>
 
 #include "corpus.hpp"
+#include "index_bench.hpp"
 #include "signature_bench.hpp"
 
 namespace {
@@ -48,7 +49,9 @@ struct settings {
   std::string seeds_dir = SAMESTORY_SEEDS_DIR;
   std::size_t baseline_mb = 4;         // the ICU baseline is slow; its rate needs no more
   std::size_t synthetic_docs = 20000;  // the signature rows want at least this many
-  bool text = true, signatures = true;
+  bool text = true, signatures = true, index = true;
+  std::size_t index_docs = 100000;  // the index rows' corpus size
+  bool million = false;             // also index 1,000,000 documents (minutes, GBs)
   std::vector<std::uint32_t> ks{64, 128, 256};
 };
 
@@ -256,16 +259,22 @@ void run_text_benches(const settings& s, const corpus& c) {
 }
 
 int usage(const char* argv0) {
-  std::fprintf(stderr,
-               "usage: %s [--json] [--reps N] [--synthetic-mb N] [--synthetic-docs N]\n"
-               "          [--jsonl FILE] [--seeds DIR] [--only text|signatures] [--k 64,128,256]\n"
-               "  Text rows: pipeline throughput (MB/s of raw input) beside the naive ICU\n"
-               "  transliterator baseline, on the seed articles, a deterministic synthetic\n"
-               "  Chinese corpus (at least 50 MB and 20,000 documents by default) and\n"
-               "  optionally a JSONL corpus (fields text and title).\n"
-               "  Signature rows: MinHash and SimHash per scheme and k beside the hashing\n"
-               "  floor and a naive textbook MinHash, on the synthetic and JSONL corpora.\n",
-               argv0);
+  std::fprintf(
+      stderr,
+      "usage: %s [--json] [--reps N] [--synthetic-mb N] [--synthetic-docs N]\n"
+      "          [--jsonl FILE] [--seeds DIR] [--only text|signatures|index] [--k 64,128,256]\n"
+      "          [--index-docs N] [--million]\n"
+      "  Text rows: pipeline throughput (MB/s of raw input) beside the naive ICU\n"
+      "  transliterator baseline, on the seed articles, a deterministic synthetic\n"
+      "  Chinese corpus (at least 50 MB and 20,000 documents by default) and\n"
+      "  optionally a JSONL corpus (fields text and title).\n"
+      "  Signature rows: MinHash and SimHash per scheme and k beside the hashing\n"
+      "  floor and a naive textbook MinHash, on the synthetic and JSONL corpora.\n"
+      "  Index rows: LSH (tuned for t = 0.3, 0.5, 0.8) and SimHash index insert and\n"
+      "  query rates, p50/p99 latency, bytes per document, and recall against the\n"
+      "  brute-force index, at 100,000 documents (--index-docs) and with --million\n"
+      "  also at 1,000,000; plus gaoya's 10,000-document 25x5 configuration.\n",
+      argv0);
   return 2;
 }
 
@@ -296,7 +305,12 @@ int main(int argc, char** argv) {
       const std::string v = value();
       s.text = v == "text";
       s.signatures = v == "signatures";
-      if (!s.text && !s.signatures) return usage(argv[0]);
+      s.index = v == "index";
+      if (!s.text && !s.signatures && !s.index) return usage(argv[0]);
+    } else if (a == "--index-docs") {
+      s.index_docs = static_cast<std::size_t>(std::atol(value().c_str()));
+    } else if (a == "--million") {
+      s.million = true;
     } else if (a == "--synthetic-docs") {
       s.synthetic_docs = static_cast<std::size_t>(std::atol(value().c_str()));
     } else if (a == "--k") {
@@ -312,7 +326,7 @@ int main(int argc, char** argv) {
   print_header(s);
   try {
     if (s.text) run_text_benches(s, bench::load_seeds(s.seeds_dir));
-    if (s.synthetic_mb > 0 || s.synthetic_docs > 0) {
+    if ((s.text || s.signatures) && (s.synthetic_mb > 0 || s.synthetic_docs > 0)) {
       const auto synthetic = bench::synthetic_chinese(s.synthetic_mb, 20261122, s.synthetic_docs);
       if (s.text) run_text_benches(s, synthetic);
       if (s.signatures) bench::run_signature_benches(s.json, s.reps, synthetic, s.ks);
@@ -322,6 +336,7 @@ int main(int argc, char** argv) {
       if (s.text) run_text_benches(s, file);
       if (s.signatures) bench::run_signature_benches(s.json, s.reps, file, s.ks);
     }
+    if (s.index) bench::run_index_benches(s.json, s.index_docs, s.million);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "samestory_bench: %s\n", e.what());
     return 1;
