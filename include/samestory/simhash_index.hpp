@@ -13,7 +13,7 @@
 ///
 /// The default k = 6 with B = 8 (28 tables) comes from measuring planted
 /// copies against unrelated pairs (docs/tuning.md): it keeps most light
-/// copies and almost no chance matches, at about 330 bytes per document.
+/// copies and almost no chance matches, at about 310-340 bytes per document.
 ///
 /// Thread safety: as lsh_index: every method may be called from any thread;
 /// queries run in parallel, writers are exclusive.
