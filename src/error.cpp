@@ -18,6 +18,8 @@ const char* to_string(error_code code) noexcept {
       return "io";
     case error_code::invalid_argument:
       return "invalid_argument";
+    case error_code::parse:
+      return "parse";
   }
   return "unknown";
 }

@@ -20,6 +20,7 @@ enum class error_code : std::uint8_t {
   format = 4,            ///< a saved file is truncated, corrupted or of another kind
   io = 5,                ///< the operating system refused a read or write
   invalid_argument = 6,  ///< an argument is inconsistent with the object it is given to
+  parse = 7,  ///< a line of text input (JSONL) is malformed or has a field of the wrong type
 };
 
 /// Short stable name of an error code, e.g. "invalid_utf8".
