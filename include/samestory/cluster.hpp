@@ -1,0 +1,130 @@
+/// @file cluster.hpp
+/// Batch clustering: documents in, copy groups and stories out.
+///
+/// Two levels, nested:
+///  - **copies**: documents derived from one original (reposts, syndication,
+///    spins, excerpts). Found by exact full-text hash first, then MinHash LSH
+///    candidates verified by estimated Jaccard or containment. A repost of a
+///    repost is a copy too, so this level is transitive (union-find).
+///  - **stories**: independent reports of one event. Copy groups are the
+///    units; their TF-IDF story vectors (story_terms.hpp) are compared by
+///    cosine, and units are joined by complete-linkage agglomeration: a story
+///    holds only units whose every pair reaches story_threshold. Plain
+///    connected components would chain A~B~C into one story with A unlike C;
+///    complete linkage cannot (docs/algorithms.md §15 says why this linkage).
+/// A copy group never spans two stories.
+///
+/// Example:
+/// @code
+///   std::vector<samestory::document> docs = {{.id = 1, .text = page1}, {.id = 2, .text = page2}};
+///   samestory::clustering result = samestory::cluster_documents(docs);
+///   for (const auto& a : result.assignments) std::printf("%llu story %llu\n", a.id, a.story);
+/// @endcode
+#pragma once
+
+#include <samestory/export.hpp>
+#include <samestory/query.hpp>
+#include <samestory/story_terms.hpp>
+#include <samestory/text_pipeline.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace samestory {
+
+/// One article as a crawler hands it over. The views must stay valid for the call.
+struct document {
+  document_id id = 0;                ///< the caller's id, unique within a batch
+  std::string_view text;             ///< body as extracted (chrome is removed here)
+  std::string_view title;            ///< optional headline, used with the text
+  std::optional<std::int64_t> time;  ///< seconds since the epoch; nullopt = unknown
+  std::string_view source;           ///< site or publisher (for chrome statistics)
+};
+
+/// How a document joined its copy group.
+enum class copy_kind : std::uint8_t {
+  original = 0,  ///< first of its copy group
+  exact = 1,     ///< same normalized text as an earlier document
+  near = 2,      ///< near-duplicate: high estimated Jaccard or containment
+};
+
+/// Options for both clusterers. Defaults and how they were chosen: docs/tuning.md.
+struct cluster_options {
+  text_pipeline_options pipeline;  ///< normalization, chrome removal, 3-gram shingles
+  story_terms_options terms;       ///< story vectors
+  std::uint32_t num_hashes = 128;  ///< MinHash k for copy detection
+  std::uint64_t seed = 0;          ///< MinHash seed
+  /// LSH candidates are sought down to this Jaccard (recall ≥ 0.99 there);
+  /// low enough to find excerpts by containment.
+  double copy_candidate_jaccard = 0.3;
+  double copy_jaccard = 0.5;  ///< a candidate with estimated Jaccard ≥ this is a copy
+  /// ...or with estimated containment of the smaller in the larger ≥ this
+  double copy_containment = 0.8;
+  /// Containment counts only when the smaller document has at least this many
+  /// distinct shingles (a one-line snippet is contained in many pages).
+  std::uint32_t copy_min_shingles = 50;
+  /// Batch: every pair of copy groups in a story has cosine ≥ this.
+  double story_threshold = 0.12;
+  /// Online: a document joins the story whose centroid (sum of its copy
+  /// groups' vectors) has the highest cosine with it, if that is ≥ this.
+  double online_story_threshold = 0.2;
+  /// Online, for a headline alone (no body, or fewer than 24 distinct terms):
+  /// ten words share little even within a story.
+  double headline_story_threshold = 0.06;
+  /// Documents further apart in time than this never join (both times known).
+  /// 0 = no limit. Online, stories idle longer than this are evicted.
+  std::int64_t time_window_seconds = 0;
+  /// Terms per document indexed for story candidates (its heaviest).
+  std::uint32_t candidate_terms = 24;
+  /// Online: hold at most this many documents, dropping the oldest (0 = no limit).
+  std::size_t max_documents = 0;
+  unsigned threads = 0;  ///< batch worker threads; 0 = hardware concurrency
+};
+
+/// Where one document landed.
+struct assignment {
+  document_id id = 0;     ///< the document
+  document_id story = 0;  ///< story label: the id of its story's first document (input order)
+  document_id copy = 0;   ///< copy label: the id of its copy group's first document
+  copy_kind kind = copy_kind::original;  ///< how it joined its copy group
+};
+
+/// An accepted link between two documents.
+struct cluster_link {
+  document_id a = 0;            ///< one end
+  document_id b = 0;            ///< the other
+  double similarity = 0.0;      ///< copies: estimated Jaccard (or containment); stories: cosine
+  bool by_containment = false;  ///< a copy link accepted on containment, not Jaccard
+};
+
+/// One cluster at either level.
+struct cluster {
+  document_id id = 0;                ///< its label (the first member's id)
+  document_id representative = 0;    ///< copies: the longest member; stories: the medoid
+  std::vector<document_id> members;  ///< in input order
+  std::vector<cluster_link> links;   ///< the links that built it (members − 1 of them)
+};
+
+/// The result of a batch run.
+struct clustering {
+  std::vector<assignment> assignments;  ///< one per input document, in input order
+  std::vector<cluster> copies;          ///< copy groups (singletons included), by first member
+  std::vector<cluster> stories;         ///< stories (singletons included), by first member
+};
+
+/// Clusters a batch. Deterministic for given documents and options (thread count included or not).
+/// @throws error (invalid_argument) on a repeated id, naming both positions
+/// @throws invalid_options_error for out-of-range options
+/// @throws invalid_utf8_error (strict UTF-8 policy) naming the document and offset
+SAMESTORY_API clustering cluster_documents(std::span<const document> documents,
+                                           const cluster_options& options = {});
+
+/// Checks options once; both clusterers call it.
+/// @throws invalid_options_error naming the field
+SAMESTORY_API void validate(const cluster_options& options);
+
+}  // namespace samestory

@@ -1,0 +1,84 @@
+/// @file online_cluster.hpp
+/// Online clustering: each document gets its copy group and story the moment
+/// it arrives, and keeps them for good.
+///
+/// add() first looks for a copy (the same normalized text, then MinHash LSH
+/// candidates verified by estimated Jaccard or containment, as in
+/// cluster.hpp); a copy joins its original's copy group and story. Otherwise
+/// the document starts a copy group and is compared with the open stories:
+/// it joins the one whose centroid has the highest cosine with its TF-IDF
+/// vector if that reaches online_story_threshold (headline_story_threshold
+/// for a headline alone), else it starts a story. Stories never merge: a
+/// document that resembles two stories joins the better one. Document
+/// frequencies are learned from the stream as it goes.
+///
+/// Time: a document's time (or, when unknown, the newest time seen so far)
+/// stamps it; with time_window_seconds > 0, documents and stories older than
+/// the newest time minus the window are evicted, which bounds memory by the
+/// window. max_documents bounds it by count as well.
+///
+/// Thread safety: every method may be called from any thread; add() and
+/// evict_older_than() are serialized, the queries share a lock.
+#pragma once
+
+#include <samestory/cluster.hpp>
+#include <samestory/export.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace samestory {
+
+/// An open story of an online_clusterer.
+struct story_summary {
+  document_id id = 0;           ///< its label: the id of its first document
+  std::size_t documents = 0;    ///< documents added to it and still held
+  std::size_t copy_groups = 0;  ///< independent write-ups among them (copies not counted)
+  std::int64_t first_time = 0;  ///< time of its first document
+  std::int64_t last_time = 0;   ///< time of its latest document
+};
+
+/// Online copy and story assignment; see the file comment.
+class SAMESTORY_API online_clusterer {
+ public:
+  /// @throws invalid_options_error for out-of-range options
+  explicit online_clusterer(const cluster_options& options = {});
+  ~online_clusterer();
+  online_clusterer(online_clusterer&&) noexcept;
+  online_clusterer& operator=(online_clusterer&&) noexcept;
+  online_clusterer(const online_clusterer&) = delete;
+  online_clusterer& operator=(const online_clusterer&) = delete;
+
+  /// Assigns a document to a copy group and a story, at once and for good.
+  /// Adding an id that is still held changes nothing and returns its assignment.
+  /// @throws invalid_utf8_error (strict UTF-8 policy), limit_exceeded_error
+  assignment add(const document& doc);
+
+  /// @return the assignment of a held document, or nullopt
+  std::optional<assignment> find(document_id id) const;
+  /// @return the ids of the documents held, in order of arrival
+  std::vector<document_id> documents() const;
+  /// @return the open stories, by first document's arrival
+  std::vector<story_summary> stories() const;
+  /// @return documents held
+  std::size_t size() const;
+  /// @return an estimate of the heap memory held, in bytes
+  std::size_t memory_bytes() const;
+
+  /// Drops documents older than `cutoff` and stories whose latest document is
+  /// older. Called by add() when time_window_seconds is set.
+  /// @return how many documents were dropped
+  std::size_t evict_older_than(std::int64_t cutoff);
+
+  /// @return the options in force
+  const cluster_options& options() const noexcept;
+
+ private:
+  struct state;
+  std::unique_ptr<state> state_;
+};
+
+}  // namespace samestory

@@ -1,0 +1,335 @@
+#include "cluster_detail.hpp"
+
+#include <samestory/cluster.hpp>
+#include <samestory/error.hpp>
+#include <samestory/lsh_index.hpp>
+
+#include <algorithm>
+#include <numeric>
+#include <queue>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+
+namespace samestory {
+
+namespace {
+
+using detail::prepared_document;
+
+// Union-find whose root is always the smallest index, so labels follow input order.
+struct disjoint_sets {
+  explicit disjoint_sets(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
+  std::size_t find(std::size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  }
+  bool unite(std::size_t a, std::size_t b) {
+    a = find(a);
+    b = find(b);
+    if (a == b) return false;
+    if (b < a) std::swap(a, b);
+    parent[b] = a;
+    return true;
+  }
+  std::vector<std::size_t> parent;
+};
+
+struct copy_edge {
+  std::size_t a, b;  // input indexes, a < b
+  double similarity;
+  bool by_containment;
+};
+
+// Complete-linkage agglomeration over a sparse graph: a pair without an edge
+// counts as below the threshold, so two clusters may merge only when every
+// cross pair has an edge. Each cluster keeps, per neighbour, how many cross
+// edges it has and their minimum; a neighbour that is not fully connected to
+// both halves of a merge can never become so and is dropped.
+struct complete_linkage {
+  struct link_state {
+    std::uint64_t count = 0;
+    double min = 0;
+  };
+  struct merge {
+    std::size_t a, b;
+    double similarity;
+  };
+
+  explicit complete_linkage(std::size_t n) : size(n, 1), alive(n, true), neighbours(n) {}
+
+  void add_edge(std::size_t a, std::size_t b, double s) {
+    neighbours[a][b] = {1, s};
+    neighbours[b][a] = {1, s};
+  }
+
+  std::vector<merge> run() {
+    using item =
+        std::tuple<double, std::size_t, std::size_t>;  // similarity, then smaller ids first
+    auto worse = [](const item& x, const item& y) {
+      if (std::get<0>(x) != std::get<0>(y)) return std::get<0>(x) < std::get<0>(y);
+      return std::tie(std::get<1>(x), std::get<2>(x)) > std::tie(std::get<1>(y), std::get<2>(y));
+    };
+    std::priority_queue<item, std::vector<item>, decltype(worse)> heap(worse);
+    for (std::size_t a = 0; a < neighbours.size(); ++a) {
+      for (const auto& [b, st] : neighbours[a]) {
+        if (a < b) heap.emplace(st.min, a, b);
+      }
+    }
+    std::vector<merge> merges;
+    while (!heap.empty()) {
+      const auto [s, a, b] = heap.top();
+      heap.pop();
+      if (!alive[a] || !alive[b]) continue;
+      const auto it = neighbours[a].find(b);
+      if (it == neighbours[a].end() || it->second.min != s ||
+          it->second.count != size[a] * size[b]) {
+        continue;
+      }
+      merges.push_back({a, b, s});
+      // b joins a (a < b keeps the smaller index as the cluster's name).
+      auto& na = neighbours[a];
+      auto& nb = neighbours[b];
+      na.erase(b);
+      nb.erase(a);
+      std::unordered_map<std::size_t, link_state> joined;
+      for (const auto& [c, st] : na) {
+        const auto jt = nb.find(c);
+        if (jt != nb.end())
+          joined[c] = {st.count + jt->second.count, std::min(st.min, jt->second.min)};
+      }
+      for (const auto& [c, st] : na) neighbours[c].erase(a);
+      for (const auto& [c, st] : nb) neighbours[c].erase(b);
+      size[a] += size[b];
+      alive[b] = false;
+      nb.clear();
+      na = std::move(joined);
+      for (const auto& [c, st] : na) {
+        neighbours[c][a] = st;
+        if (st.count == size[a] * size[c]) heap.emplace(st.min, std::min(a, c), std::max(a, c));
+      }
+    }
+    return merges;
+  }
+
+  std::vector<std::uint64_t> size;
+  std::vector<bool> alive;
+  std::vector<std::unordered_map<std::size_t, link_state>> neighbours;
+};
+
+}  // namespace
+
+clustering cluster_documents(std::span<const document> documents, const cluster_options& options) {
+  const detail::cluster_engine engine(options);
+  const std::size_t n = documents.size();
+  {
+    std::unordered_map<document_id, std::size_t> seen;
+    seen.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto [it, fresh] = seen.emplace(documents[i].id, i);
+      if (!fresh) {
+        throw error(error_code::invalid_argument, "document id " + std::to_string(documents[i].id) +
+                                                      " at position " + std::to_string(i) +
+                                                      " repeats the id at position " +
+                                                      std::to_string(it->second));
+      }
+    }
+  }
+
+  // 1. The text side, in parallel.
+  std::vector<prepared_document> prepared(n);
+  detail::parallel_for(n, options.threads, [&](std::size_t i) {
+    thread_local processed_text scratch;
+    try {
+      prepared[i] = detail::prepare(engine, documents[i], scratch);
+    } catch (const invalid_utf8_error& e) {
+      throw invalid_utf8_error(e.byte_offset(),
+                               ("in document " + std::to_string(documents[i].id)).c_str());
+    }
+  });
+
+  // 2. Exact copies by full-text hash, before any LSH work.
+  disjoint_sets copies(n);
+  std::vector<copy_edge> edges;
+  std::vector<copy_kind> kind(n, copy_kind::original);
+  std::vector<std::size_t> unique;
+  {
+    std::unordered_map<std::uint64_t, std::size_t> first;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (prepared[i].is_empty) continue;
+      const auto [it, fresh] = first.emplace(prepared[i].text_hash, i);
+      if (fresh) {
+        unique.push_back(i);
+      } else if (detail::within_window(options, documents[i].time, documents[it->second].time)) {
+        copies.unite(it->second, i);
+        kind[i] = copy_kind::exact;
+        edges.push_back({it->second, i, 1.0, false});
+      } else {
+        unique.push_back(i);  // the same text much later: a new story
+      }
+    }
+  }
+
+  // 3. Near copies: LSH candidates, verified by their estimates.
+  {
+    lsh_index index(engine.lsh, engine.hasher);
+    std::vector<document_id> ids(unique.size());
+    std::vector<minhash_signature> sigs(unique.size());
+    for (std::size_t u = 0; u < unique.size(); ++u) {
+      ids[u] = unique[u];
+      sigs[u] = prepared[unique[u]].signature;
+    }
+    index.insert_batch(ids, sigs, {}, options.threads);
+    std::vector<std::vector<copy_edge>> found(unique.size());
+    detail::parallel_for(unique.size(), options.threads, [&](std::size_t u) {
+      const std::size_t i = unique[u];
+      for (const match& m : index.query(prepared[i].signature)) {
+        const std::size_t j = static_cast<std::size_t>(m.id);
+        if (j <= i || !detail::within_window(options, documents[i].time, documents[j].time)) {
+          continue;
+        }
+        double s = 0;
+        bool by_containment = false;
+        if (detail::is_copy(options, m, prepared[i].signature.set_size(), s, by_containment)) {
+          found[u].push_back({i, j, s, by_containment});
+        }
+      }
+    });
+    std::vector<copy_edge> near;
+    for (auto& f : found) near.insert(near.end(), f.begin(), f.end());
+    // Strongest first, so each group's links form its maximum spanning tree.
+    std::sort(near.begin(), near.end(), [](const copy_edge& x, const copy_edge& y) {
+      return std::tie(y.similarity, x.a, x.b) < std::tie(x.similarity, y.a, y.b);
+    });
+    for (const copy_edge& e : near) {
+      if (copies.unite(e.a, e.b)) {
+        if (kind[e.b] == copy_kind::original) kind[e.b] = copy_kind::near;
+        edges.push_back(e);
+      }
+    }
+  }
+
+  // 4. Units of the story level: copy groups, each represented by its longest member.
+  std::vector<std::size_t> unit_of(n), unit_rep;
+  std::vector<std::optional<std::int64_t>> unit_time;
+  {
+    std::unordered_map<std::size_t, std::size_t> unit_by_root;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t root = copies.find(i);
+      const auto [it, fresh] = unit_by_root.emplace(root, unit_rep.size());
+      if (fresh) {
+        unit_rep.push_back(i);
+        unit_time.push_back(documents[i].time);
+      } else {
+        const std::size_t u = it->second;
+        if (prepared[i].length > prepared[unit_rep[u]].length) unit_rep[u] = i;
+        if (documents[i].time && (!unit_time[u] || *documents[i].time < *unit_time[u])) {
+          unit_time[u] = documents[i].time;
+        }
+      }
+      unit_of[i] = it->second;
+    }
+  }
+  const std::size_t units = unit_rep.size();
+
+  // 5. Story vectors, weighted by document frequencies over the units.
+  term_statistics stats;
+  for (std::size_t u = 0; u < units; ++u) stats.add(prepared[unit_rep[u]].counts);
+  std::vector<std::vector<term_weight>> vec(units);
+  detail::parallel_for(units, options.threads, [&](std::size_t u) {
+    vec[u] = engine.terms.weigh(prepared[unit_rep[u]].counts, stats, true);
+  });
+
+  // 6. Story candidates: units sharing one of their heaviest terms. A term
+  // with a huge posting list is a common word, not a name: it is skipped.
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> postings;
+  std::vector<std::vector<std::uint64_t>> keys(units);
+  for (std::size_t u = 0; u < units; ++u) {
+    keys[u] = detail::top_terms(vec[u], options.candidate_terms);
+    for (std::uint64_t t : keys[u]) postings[t].push_back(static_cast<std::uint32_t>(u));
+  }
+  const std::size_t max_posting = std::max<std::size_t>(2000, units / 20);
+  std::vector<std::vector<std::pair<std::uint32_t, double>>> story_edges(units);
+  detail::parallel_for(units, options.threads, [&](std::size_t u) {
+    std::vector<std::uint32_t> cand;
+    for (std::uint64_t t : keys[u]) {
+      const auto& p = postings.at(t);
+      if (p.size() > max_posting) continue;
+      for (std::uint32_t v : p) {
+        if (v > u) cand.push_back(v);
+      }
+    }
+    std::sort(cand.begin(), cand.end());
+    cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+    for (std::uint32_t v : cand) {
+      if (!detail::within_window(options, unit_time[u], unit_time[v])) continue;
+      const double s = dot(vec[u], vec[v]);
+      if (s >= options.story_threshold) story_edges[u].emplace_back(v, s);
+    }
+  });
+
+  // 7. Complete linkage over the units.
+  complete_linkage linkage(units);
+  for (std::size_t u = 0; u < units; ++u) {
+    for (const auto& [v, s] : story_edges[u]) linkage.add_edge(u, v, s);
+  }
+  const auto merges = linkage.run();
+  disjoint_sets stories(units);
+  for (const auto& m : merges) stories.unite(m.a, m.b);
+
+  // 8. Labels and clusters, in input order.
+  clustering out;
+  out.assignments.resize(n);
+  std::unordered_map<std::size_t, std::size_t> copy_index, story_index;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t croot = copies.find(i);
+    const std::size_t sroot = unit_rep[stories.find(unit_of[i])];
+    out.assignments[i] = {documents[i].id, 0, documents[croot].id, kind[i]};
+    auto [ci, cfresh] = copy_index.emplace(croot, out.copies.size());
+    if (cfresh)
+      out.copies.push_back({documents[croot].id, documents[unit_rep[unit_of[i]]].id, {}, {}});
+    out.copies[ci->second].members.push_back(documents[i].id);
+    auto [si, sfresh] = story_index.emplace(stories.find(unit_of[i]), out.stories.size());
+    if (sfresh) out.stories.push_back({documents[i].id, 0, {}, {}});
+    out.stories[si->second].members.push_back(documents[i].id);
+    out.assignments[i].story = out.stories[si->second].id;
+    (void)sroot;
+  }
+  for (const copy_edge& e : edges) {
+    out.copies[copy_index.at(copies.find(e.a))].links.push_back(
+        {documents[e.a].id, documents[e.b].id, e.similarity, e.by_containment});
+  }
+  for (const auto& m : merges) {
+    // The link joins the two sides' representatives; its similarity is the
+    // complete-linkage value, the lowest cosine of any cross pair.
+    const std::size_t root = stories.find(m.a);
+    out.stories[story_index.at(root)].links.push_back(
+        {documents[unit_rep[m.a]].id, documents[unit_rep[m.b]].id, m.similarity, false});
+  }
+  // Story representative: the unit closest to the story's centroid.
+  std::vector<std::vector<std::size_t>> story_units(out.stories.size());
+  for (std::size_t u = 0; u < units; ++u) story_units[story_index.at(stories.find(u))].push_back(u);
+  for (std::size_t s = 0; s < out.stories.size(); ++s) {
+    const auto& us = story_units[s];
+    std::size_t best = us.front();
+    if (us.size() > 1) {
+      std::unordered_map<std::uint64_t, double> centroid;
+      for (std::size_t u : us) {
+        for (const auto& t : vec[u]) centroid[t.term] += t.weight;
+      }
+      double best_score = -1;
+      for (std::size_t u : us) {
+        double sc = 0;
+        for (const auto& t : vec[u]) sc += t.weight * centroid[t.term];
+        if (sc > best_score) {
+          best_score = sc;
+          best = u;
+        }
+      }
+    }
+    out.stories[s].representative = documents[unit_rep[best]].id;
+  }
+  return out;
+}
+
+}  // namespace samestory

@@ -1,0 +1,140 @@
+#include "cluster_detail.hpp"
+
+#include <samestory/error.hpp>
+
+#include <xxhash.h>
+
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace samestory {
+
+void validate(const cluster_options& o) {
+  auto unit = [](double v, const char* name, bool open_low) {
+    if (!(v <= 1.0 && (open_low ? v > 0.0 : v >= 0.0))) {
+      throw invalid_options_error(std::string("cluster_options::") + name + " is " +
+                                  std::to_string(v) + ", allowed " +
+                                  (open_low ? "(0, 1]" : "[0, 1]"));
+    }
+  };
+  unit(o.copy_candidate_jaccard, "copy_candidate_jaccard", true);
+  if (o.copy_candidate_jaccard >= 1.0) {
+    throw invalid_options_error("cluster_options::copy_candidate_jaccard must be below 1");
+  }
+  unit(o.copy_jaccard, "copy_jaccard", true);
+  unit(o.copy_containment, "copy_containment", true);
+  unit(o.story_threshold, "story_threshold", true);
+  unit(o.online_story_threshold, "online_story_threshold", true);
+  unit(o.headline_story_threshold, "headline_story_threshold", true);
+  if (o.time_window_seconds < 0) {
+    throw invalid_options_error("cluster_options::time_window_seconds is negative");
+  }
+  if (o.candidate_terms == 0 || o.candidate_terms > 4096) {
+    throw invalid_options_error("cluster_options::candidate_terms is " +
+                                std::to_string(o.candidate_terms) + ", allowed 1..4096");
+  }
+}
+
+namespace detail {
+
+namespace {
+const cluster_options& checked(const cluster_options& o) {
+  validate(o);
+  return o;
+}
+}  // namespace
+
+cluster_engine::cluster_engine(const cluster_options& o)
+    : options(checked(o)),
+      pipeline(o.pipeline),
+      hasher(minhash_options{o.num_hashes, minhash_scheme::one_permutation, o.seed},
+             pipeline.fingerprint()),
+      terms(o.pipeline, o.terms),
+      lsh(tune_lsh({.threshold = o.copy_candidate_jaccard, .num_hashes = o.num_hashes})
+              .parameters) {}
+
+prepared_document prepare(const cluster_engine& engine, const document& doc,
+                          processed_text& scratch) {
+  prepared_document p;
+  engine.pipeline.process(doc.text, scratch, nullptr, doc.source);
+  p.counts = engine.terms.counts(doc.title, scratch.normalized, doc.text);
+  if (scratch.normalized.is_empty() && !doc.title.empty()) {
+    // Headlines only: the title is the text at the copy level too.
+    scratch.normalized = engine.pipeline.text_normalizer().normalize(doc.title);
+    engine.pipeline.text_shingler().hash(scratch.normalized, scratch.shingles);
+  }
+  p.is_empty = scratch.normalized.is_empty();
+  p.length = scratch.normalized.text.size();
+  p.text_hash = XXH3_64bits(scratch.normalized.text.data(),
+                            scratch.normalized.text.size() * sizeof(char32_t));
+  p.signature = engine.hasher.sign(scratch.shingles);
+  return p;
+}
+
+bool is_copy(const cluster_options& o, const match& m, std::uint64_t query_set_size,
+             double& similarity, bool& by_containment) noexcept {
+  if (m.jaccard >= o.copy_jaccard) {
+    similarity = m.jaccard;
+    by_containment = false;
+    return true;
+  }
+  const std::uint64_t smaller = std::min(query_set_size, m.set_size);
+  if (smaller >= o.copy_min_shingles && m.containment >= o.copy_containment) {
+    similarity = m.containment;
+    by_containment = true;
+    return true;
+  }
+  return false;
+}
+
+void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& body) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));
+  std::atomic<std::size_t> next{0};
+  std::mutex m;
+  std::size_t failed_at = n;
+  std::exception_ptr failure;
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+      try {
+        body(i);
+      } catch (...) {
+        std::lock_guard lock(m);
+        if (i < failed_at) {
+          failed_at = i;
+          failure = std::current_exception();
+        }
+      }
+    }
+  };
+  if (threads <= 1) {
+    work();
+  } else {
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+}
+
+std::vector<std::uint64_t> top_terms(std::span<const term_weight> v, std::size_t n) {
+  std::vector<term_weight> w(v.begin(), v.end());
+  if (w.size() > n) {
+    std::nth_element(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(n), w.end(),
+                     [](const term_weight& a, const term_weight& b) {
+                       return a.weight != b.weight ? a.weight > b.weight : a.term < b.term;
+                     });
+    w.resize(n);
+  }
+  std::vector<std::uint64_t> out;
+  out.reserve(w.size());
+  for (const auto& t : w) out.push_back(t.term);
+  return out;
+}
+
+}  // namespace detail
+}  // namespace samestory

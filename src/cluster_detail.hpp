@@ -1,0 +1,62 @@
+// Internal: what the batch and online clusterers share. Not installed.
+#pragma once
+
+#include <samestory/cluster.hpp>
+#include <samestory/lsh_tuner.hpp>
+#include <samestory/minhash.hpp>
+#include <samestory/story_terms.hpp>
+#include <samestory/text_pipeline.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace samestory::detail {
+
+// Everything immutable a clusterer needs, built once from the options.
+struct cluster_engine {
+  explicit cluster_engine(const cluster_options& o);
+
+  cluster_options options;
+  text_pipeline pipeline;
+  minhasher hasher;
+  term_extractor terms;
+  lsh_parameters lsh;
+};
+
+// One document after the text side: what both levels need.
+struct prepared_document {
+  std::uint64_t text_hash = 0;      // XXH3 of the normalized copy-level text
+  bool is_empty = true;             // no letters or digits: joins nothing
+  std::size_t length = 0;           // normalized characters (picks the longest copy)
+  minhash_signature signature;      // over 3-gram shingles of the copy-level text
+  std::vector<term_weight> counts;  // story terms of title and text
+};
+
+// The copy-level text is the body; a document with no body (headlines only)
+// is compared by its title.
+prepared_document prepare(const cluster_engine& engine, const document& doc,
+                          processed_text& scratch);
+
+// Whether an LSH match is a copy; sets the similarity to report.
+bool is_copy(const cluster_options& o, const match& m, std::uint64_t query_set_size,
+             double& similarity, bool& by_containment) noexcept;
+
+inline bool within_window(const cluster_options& o, std::optional<std::int64_t> a,
+                          std::optional<std::int64_t> b) noexcept {
+  if (o.time_window_seconds <= 0 || !a || !b) return true;
+  const std::int64_t d = *a > *b ? *a - *b : *b - *a;
+  return d <= o.time_window_seconds;
+}
+
+// Runs body(i) for i in [0, n) on up to `threads` threads; rethrows the
+// exception of the lowest failing index, so errors are deterministic.
+void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& body);
+
+// The heaviest `n` terms of a unit vector (candidate keys), any order.
+std::vector<std::uint64_t> top_terms(std::span<const term_weight> v, std::size_t n);
+
+}  // namespace samestory::detail

@@ -1,0 +1,171 @@
+#include <samestory/error.hpp>
+#include <samestory/story_terms.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace samestory {
+
+namespace {
+
+text_pipeline_options term_pipeline_options(text_pipeline_options options,
+                                            const story_terms_options& terms) {
+  if (terms.cjk_n < 1 || terms.cjk_n > 4) {
+    throw invalid_options_error("story_terms_options::cjk_n is " + std::to_string(terms.cjk_n) +
+                                ", allowed 1..4");
+  }
+  if (!(terms.idf_power > 0.0f && terms.idf_power <= 4.0f)) {
+    throw invalid_options_error("story_terms_options::idf_power must be in (0, 4]");
+  }
+  if (!(terms.entity_boost >= 1.0f && terms.entity_boost <= 16.0f)) {
+    throw invalid_options_error("story_terms_options::entity_boost must be in [1, 16]");
+  }
+  if (terms.max_terms == 0) {
+    throw invalid_options_error("story_terms_options::max_terms must be at least 1");
+  }
+  options.shingle.cjk_n = terms.cjk_n;
+  options.shingle.word_n = 1;
+  options.shingle.cross_breaks = false;  // a term never spans two paragraphs
+  options.normalize.keep_offsets = true;
+  return options;
+}
+
+bool is_cjk(char32_t c) noexcept {
+  return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF);
+}
+
+// Appends the terms of one normalized text. A word counts as an entity when
+// its first character was an ASCII capital in the original or it holds a
+// digit: case folding has erased the first signal, so read the original.
+void collect(const shingler& cutter, const normalized_text& text, std::string_view original,
+             float boost, std::vector<std::uint64_t>& hashes, std::vector<shingle_span>& spans,
+             std::vector<term_weight>& out) {
+  cutter.hash(text, hashes);
+  cutter.spans(text, spans);
+  const bool have_offsets = text.offsets.size() == text.text.size() + 1;
+  for (std::size_t i = 0; i < hashes.size() && i < spans.size(); ++i) {
+    float w = 1.0f;
+    const std::uint32_t b = spans[i].begin;
+    if (boost != 1.0f && b < text.text.size() && !is_cjk(text.text[b])) {
+      bool entity = false;
+      for (std::uint32_t j = b; j < spans[i].end && j < text.text.size(); ++j) {
+        if (text.text[j] >= U'0' && text.text[j] <= U'9') entity = true;
+      }
+      if (!entity && have_offsets && text.offsets[b] < original.size()) {
+        const char c = original[text.offsets[b]];
+        entity = c >= 'A' && c <= 'Z';
+      }
+      if (entity) w = boost;
+    }
+    out.push_back({hashes[i], w});
+  }
+}
+
+// Sorts by term and folds repeats: the count is the number of occurrences,
+// and a term is boosted when any occurrence was (sum of 1s, times the boost).
+std::vector<term_weight> fold(std::vector<term_weight> raw) {
+  std::sort(raw.begin(), raw.end(),
+            [](const term_weight& a, const term_weight& b) { return a.term < b.term; });
+  std::vector<term_weight> out;
+  for (std::size_t i = 0; i < raw.size();) {
+    std::size_t j = i;
+    float count = 0, boost = 1.0f;
+    for (; j < raw.size() && raw[j].term == raw[i].term; ++j) {
+      count += 1.0f;
+      boost = std::max(boost, raw[j].weight);
+    }
+    out.push_back({raw[i].term, count * boost});
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace
+
+void term_statistics::add(std::span<const term_weight> terms) {
+  ++documents_;
+  for (const term_weight& t : terms) ++df_[t.term];
+}
+
+std::uint32_t term_statistics::frequency(std::uint64_t term) const noexcept {
+  const auto it = df_.find(term);
+  return it == df_.end() ? 0 : it->second;
+}
+
+double term_statistics::idf(std::uint64_t term) const noexcept {
+  return std::log((static_cast<double>(documents_) + 1.0) / (frequency(term) + 1.0)) + 1.0;
+}
+
+term_extractor::term_extractor(const text_pipeline_options& pipeline,
+                               const story_terms_options& options)
+    : options_(options), pipeline_(term_pipeline_options(pipeline, options)) {}
+
+std::vector<term_weight> term_extractor::counts(std::string_view title,
+                                                std::string_view text) const {
+  processed_text body;
+  pipeline_.process(text, body);
+  return counts(title, body.normalized, text);
+}
+
+std::vector<term_weight> term_extractor::counts(std::string_view title, const normalized_text& body,
+                                                std::string_view original) const {
+  std::vector<term_weight> raw;
+  std::vector<std::uint64_t> hashes;
+  std::vector<shingle_span> spans;
+  const shingler& cutter = pipeline_.text_shingler();
+  collect(cutter, body, original, options_.entity_boost, hashes, spans, raw);
+  if (!title.empty()) {
+    const normalized_text t = pipeline_.text_normalizer().normalize(title);
+    collect(cutter, t, title, options_.entity_boost, hashes, spans, raw);
+  }
+  return fold(std::move(raw));
+}
+
+std::vector<term_weight> term_extractor::weigh(std::span<const term_weight> counts,
+                                               const term_statistics& stats,
+                                               bool skip_singletons) const {
+  std::vector<term_weight> v;
+  v.reserve(counts.size());
+  for (const term_weight& c : counts) {
+    if (skip_singletons && stats.frequency(c.term) <= 1) continue;
+    const double idf = std::pow(stats.idf(c.term), static_cast<double>(options_.idf_power));
+    v.push_back({c.term, static_cast<float>((1.0 + std::log(c.weight)) * idf)});
+  }
+  if (v.size() > options_.max_terms) {
+    std::nth_element(v.begin(), v.begin() + options_.max_terms, v.end(),
+                     [](const term_weight& a, const term_weight& b) {
+                       return a.weight != b.weight ? a.weight > b.weight : a.term < b.term;
+                     });
+    v.resize(options_.max_terms);
+    std::sort(v.begin(), v.end(),
+              [](const term_weight& a, const term_weight& b) { return a.term < b.term; });
+  }
+  double norm = 0;
+  for (const term_weight& t : v) norm += static_cast<double>(t.weight) * t.weight;
+  if (norm > 0) {
+    const double inv = 1.0 / std::sqrt(norm);
+    for (term_weight& t : v) t.weight = static_cast<float>(t.weight * inv);
+  }
+  return v;
+}
+
+double dot(std::span<const term_weight> a, std::span<const term_weight> b) noexcept {
+  double s = 0;
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i].term < b[j].term) {
+      ++i;
+    } else if (b[j].term < a[i].term) {
+      ++j;
+    } else {
+      s += static_cast<double>(a[i].weight) * b[j].weight;
+      ++i;
+      ++j;
+    }
+  }
+  return s;
+}
+
+}  // namespace samestory
