@@ -1,9 +1,12 @@
-// The four seed articles through the text pipeline.
+// The four seed articles, grouped into stories.
 //
-// Prints, for each seed, what chrome removal kept and the normalized text
-// that gets shingled, then the pairwise shingle Jaccard and containment
-// with and without chrome removal: removing chrome is what lets the three
-// reports of one event (000, 001, 003) stand out from the fourth (002).
+// 000, 001 and 003 report the same January 2026 podcast remarks by Musk; 002
+// is a different event on the same broad topic (China and AI). The example
+// clusters the four with samestory's defaults, then prints the pairwise table
+// that explains the grouping: character 3-gram overlap after chrome removal
+// (the copy level: none of the four is a copy) and the story-level cosine of
+// their TF-IDF vectors (the story level). Last, it shows the looser threshold
+// at which all four would join into one broad topic.
 //
 // The seeds are news pages reproduced for testing and this example; see
 // examples/data/seeds/README.md.
@@ -49,24 +52,21 @@ overlap compare(const std::vector<std::uint64_t>& a, const std::vector<std::uint
   return {u > 0 ? i / u : 0.0, m > 0 ? i / m : 0.0};
 }
 
-void print_table(const char* title, const std::vector<std::string>& names,
-                 const std::vector<std::vector<std::uint64_t>>& sets) {
-  std::printf("%s\n  %-6s", title, "");
-  for (const auto& n : names) std::printf("  %-14s", n.c_str());
-  std::printf("\n");
-  for (std::size_t i = 0; i < sets.size(); ++i) {
-    std::printf("  %-6s", names[i].c_str());
-    for (std::size_t j = 0; j < sets.size(); ++j) {
-      if (i == j) {
-        std::printf("  %-14s", "-");
-      } else {
-        const overlap o = compare(sets[i], sets[j]);
-        std::printf("  J %.3f C %.2f", o.jaccard, o.containment);
-      }
+// Prints each story (or copy group) with its members' names.
+void print_groups(const char* title, const std::vector<samestory::cluster>& groups,
+                  const std::vector<std::string>& names) {
+  std::printf("%s\n", title);
+  for (const auto& g : groups) {
+    std::printf("  {");
+    for (std::size_t i = 0; i < g.members.size(); ++i) {
+      std::printf("%s%s", i ? ", " : "", names[g.members[i]].c_str());
+    }
+    std::printf("}");
+    for (const auto& l : g.links) {
+      std::printf("  link %s-%s %.3f", names[l.a].c_str(), names[l.b].c_str(), l.similarity);
     }
     std::printf("\n");
   }
-  std::printf("\n");
 }
 
 }  // namespace
@@ -84,35 +84,62 @@ int main(int argc, char** argv) {
   }
 
   try {
-    const samestory::text_pipeline pipeline;
-    samestory::text_pipeline_options raw_options;
-    raw_options.strip_chrome = false;
-    const samestory::text_pipeline raw(raw_options);
-
-    std::vector<std::string> names;
-    std::vector<std::vector<std::uint64_t>> body_sets, raw_sets;
-    samestory::processed_text doc;
+    std::vector<std::string> names, texts;
     for (const auto& f : files) {
-      const std::string text = read_file(f);
-      pipeline.process(text, doc);
-      std::size_t kept = 0;
-      for (const auto& line : doc.body.lines) kept += line.kept() ? 1 : 0;
+      texts.push_back(read_file(f));
       names.push_back(f.filename().string().substr(0, 3));
-      std::printf("=== %s: %zu bytes, %zu lines, %zu kept as body, %zu shingles\n",
-                  f.filename().string().c_str(), text.size(), doc.body.lines.size(), kept,
-                  doc.shingles.size());
-      std::printf("%s\n\n", doc.normalized.to_utf8().c_str());
-      body_sets.push_back(distinct(doc.shingles));
-      std::vector<std::uint64_t> all;
-      raw.shingles(text, all);
-      raw_sets.push_back(distinct(all));
     }
-    std::printf("Character 3-gram overlap (J = Jaccard, C = containment of the smaller set)\n\n");
-    print_table("with page chrome left in:", names, raw_sets);
-    print_table("after chrome removal:", names, body_sets);
+    std::vector<samestory::document> docs;
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      docs.push_back({i, texts[i], {}, std::nullopt, {}});
+
+    const samestory::cluster_options options;
+    const samestory::clustering result = samestory::cluster_documents(docs, options);
+
+    // What chrome removal kept, per article: the text the clusterer compares.
+    const samestory::text_pipeline pipeline(options.pipeline);
+    std::vector<std::vector<std::uint64_t>> sets;
+    samestory::processed_text p;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      pipeline.process(texts[i], p);
+      std::size_t kept = 0;
+      for (const auto& line : p.body.lines) kept += line.kept() ? 1 : 0;
+      std::printf("%s: %zu lines, %zu kept as body after chrome removal, %zu shingles\n",
+                  names[i].c_str(), p.body.lines.size(), kept, p.shingles.size());
+      sets.push_back(distinct(p.shingles));
+    }
+
+    const std::vector<double> cos = samestory::story_similarities(docs, options);
+    const std::size_t n = docs.size();
     std::printf(
-        "000, 001 and 003 report the same January podcast remarks; 002 is a different\n"
-        "event on the same broad topic. Story grouping arrives with the clustering step.\n");
+        "\nPairs: J, C = character 3-gram Jaccard and containment (copy level: a copy needs\n"
+        "J >= %.2f or C >= %.2f); cos = story-level cosine (a story needs cos >= %.2f\n"
+        "between every two of its members).\n\n",
+        options.copy_jaccard, options.copy_containment, options.story_threshold);
+    std::printf("  pair      J      C      cos    same story?\n");
+    double loosest = 1.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = i + 1; j < n; ++j) {
+        const overlap o = compare(sets[i], sets[j]);
+        const double c = cos[i * n + j];
+        loosest = std::min(loosest, c);
+        const bool same = result.assignments[i].story == result.assignments[j].story;
+        std::printf("  %s-%s  %.3f  %.3f  %.3f  %s\n", names[i].c_str(), names[j].c_str(),
+                    o.jaccard, o.containment, c, same ? "yes" : "no");
+      }
+    }
+    std::printf("\n");
+    print_groups("Copy groups (no two seeds are copies):", result.copies, names);
+    print_groups("Stories at the default threshold:", result.stories, names);
+
+    // Complete linkage joins all four once the threshold is at or below their
+    // weakest pair: the broad topic, China and AI.
+    samestory::cluster_options loose = options;
+    loose.story_threshold = std::max(0.001, loosest);
+    const samestory::clustering topic = samestory::cluster_documents(docs, loose);
+    std::printf("\nAt story_threshold %.3f (the weakest pair) all four join, the broad topic:\n",
+                loose.story_threshold);
+    print_groups("Stories:", topic.stories, names);
   } catch (const samestory::error& e) {
     std::fprintf(stderr, "seed_stories: %s\n", e.what());
     return 1;

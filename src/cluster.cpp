@@ -35,6 +35,15 @@ struct disjoint_sets {
   std::vector<std::size_t> parent;
 };
 
+// Terms only one document has cannot match; in a large batch dropping them
+// keeps them from diluting the norm (ECB+ BCubed F1 0.912 → 0.921). In a
+// small batch nearly every term is unique, and the vectors would shrink to
+// the few shared terms, inflating every cosine (the seeds' unrelated pair
+// went from 0.04 to 0.40), so there the rule is off.
+bool skip_singletons(std::size_t units) noexcept {
+  return units >= 50;
+}
+
 struct copy_edge {
   std::size_t a, b;  // input indexes, a < b
   double similarity;
@@ -237,7 +246,7 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
   for (std::size_t u = 0; u < units; ++u) stats.add(prepared[unit_rep[u]].counts);
   std::vector<std::vector<term_weight>> vec(units);
   detail::parallel_for(units, options.threads, [&](std::size_t u) {
-    vec[u] = engine.terms.weigh(prepared[unit_rep[u]].counts, stats, true);
+    vec[u] = engine.terms.weigh(prepared[unit_rep[u]].counts, stats, skip_singletons(units));
   });
 
   // 6. Story candidates: units sharing one of their heaviest terms. A term
@@ -328,6 +337,28 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
       }
     }
     out.stories[s].representative = documents[unit_rep[best]].id;
+  }
+  return out;
+}
+
+std::vector<double> story_similarities(std::span<const document> documents,
+                                       const cluster_options& options) {
+  const detail::cluster_engine engine(options);
+  const std::size_t n = documents.size();
+  std::vector<prepared_document> prepared(n);
+  processed_text scratch;
+  term_statistics stats;
+  for (std::size_t i = 0; i < n; ++i) {
+    prepared[i] = detail::prepare(engine, documents[i], scratch);
+    stats.add(prepared[i].counts);
+  }
+  std::vector<std::vector<term_weight>> vec(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    vec[i] = engine.terms.weigh(prepared[i].counts, stats, skip_singletons(n));
+  }
+  std::vector<double> out(n * n, 1.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = i + 1; j < n; ++j) out[i * n + j] = out[j * n + i] = dot(vec[i], vec[j]);
   }
   return out;
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 namespace samestory {
 
@@ -31,6 +33,46 @@ text_pipeline_options term_pipeline_options(text_pipeline_options options,
   return options;
 }
 
+// Character bigrams of Han text get readable ids (flag bit 63, then the two
+// code points) so that the background table can be looked up by id; every
+// other term is its shingle hash with bit 63 clear.
+constexpr std::uint64_t bigram_flag = std::uint64_t{1} << 63;
+
+std::uint64_t bigram_id(char32_t a, char32_t b) noexcept {
+  return bigram_flag | (static_cast<std::uint64_t>(a) << 21) | static_cast<std::uint64_t>(b);
+}
+
+#include "background_zh.inc"
+
+// Decodes the generated table once per process: bigram id → chance that a
+// news article contains it. Immutable after construction.
+const std::unordered_map<std::uint64_t, float>& background_table() {
+  static const std::unordered_map<std::uint64_t, float> table = [] {
+    std::unordered_map<std::uint64_t, float> t;
+    const std::string_view blob(background_bigrams, sizeof(background_bigrams) - 1);
+    const std::string_view levels(background_levels, sizeof(background_levels) - 1);
+    auto decode = [&](std::size_t& i) -> char32_t {  // one 3-byte UTF-8 Han character
+      const auto b0 = static_cast<unsigned char>(blob[i]);
+      char32_t c = 0;
+      std::size_t len = b0 < 0xE0 ? 2 : (b0 < 0xF0 ? 3 : 4);
+      c = b0 & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+      for (std::size_t k = 1; k < len; ++k)
+        c = (c << 6) | (static_cast<unsigned char>(blob[i + k]) & 0x3F);
+      i += len;
+      return c;
+    };
+    t.reserve(50000);
+    for (std::size_t i = 0; i + 2 < blob.size();) {
+      const char32_t a = decode(i);
+      const char32_t b = decode(i);
+      const std::size_t level = levels.find(blob[i++]);
+      t.emplace(bigram_id(a, b), static_cast<float>(std::exp(-static_cast<double>(level) / 8.0)));
+    }
+    return t;
+  }();
+  return table;
+}
+
 bool is_cjk(char32_t c) noexcept {
   return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) ||
          (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF);
@@ -44,6 +86,14 @@ void collect(const shingler& cutter, const normalized_text& text, std::string_vi
              std::vector<term_weight>& out) {
   cutter.hash(text, hashes);
   cutter.spans(text, spans);
+  for (std::size_t i = 0; i < hashes.size() && i < spans.size(); ++i) {
+    const std::uint32_t b = spans[i].begin;
+    if (spans[i].end == b + 2 && is_cjk(text.text[b]) && is_cjk(text.text[b + 1])) {
+      hashes[i] = bigram_id(text.text[b], text.text[b + 1]);
+    } else {
+      hashes[i] &= ~bigram_flag;
+    }
+  }
   const bool have_offsets = text.offsets.size() == text.text.size() + 1;
   for (std::size_t i = 0; i < hashes.size() && i < spans.size(); ++i) {
     float w = 1.0f;
@@ -95,7 +145,19 @@ std::uint32_t term_statistics::frequency(std::uint64_t term) const noexcept {
 }
 
 double term_statistics::idf(std::uint64_t term) const noexcept {
-  return std::log((static_cast<double>(documents_) + 1.0) / (frequency(term) + 1.0)) + 1.0;
+  double n = static_cast<double>(documents_);
+  double df = frequency(term);
+  if ((term & bigram_flag) != 0 && background_documents_ > 0) {
+    // The background counts as that many earlier articles: a small batch
+    // still knows 中国 is common and 马斯 is not. A bigram absent from the
+    // table is rarer than any in it (the table keeps p >= 0.001).
+    const auto& table = background_table();
+    const auto it = table.find(term);
+    const double p = it == table.end() ? 0.0005 : it->second;
+    n += background_documents_;
+    df += background_documents_ * p;
+  }
+  return std::log((n + 1.0) / (df + 1.0)) + 1.0;
 }
 
 term_extractor::term_extractor(const text_pipeline_options& pipeline,

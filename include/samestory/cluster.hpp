@@ -68,10 +68,10 @@ struct cluster_options {
   /// distinct shingles (a one-line snippet is contained in many pages).
   std::uint32_t copy_min_shingles = 50;
   /// Batch: every pair of copy groups in a story has cosine ≥ this.
-  double story_threshold = 0.12;
+  double story_threshold = 0.085;
   /// Online: a document joins the story whose centroid (sum of its copy
   /// groups' vectors) has the highest cosine with it, if that is ≥ this.
-  double online_story_threshold = 0.2;
+  double online_story_threshold = 0.15;
   /// Online, for a headline alone (no body, or fewer than 24 distinct terms):
   /// ten words share little even within a story.
   double headline_story_threshold = 0.06;
@@ -122,6 +122,14 @@ struct clustering {
 /// @throws invalid_utf8_error (strict UTF-8 policy) naming the document and offset
 SAMESTORY_API clustering cluster_documents(std::span<const document> documents,
                                            const cluster_options& options = {});
+
+/// The story-level cosine of every pair of documents, as cluster_documents()
+/// computes it (document frequencies over these documents, each counted as
+/// its own copy group): row-major n × n, 1 on the diagonal. For explaining a
+/// grouping, such as the seeds example's table; O(n²).
+/// @throws as cluster_documents()
+SAMESTORY_API std::vector<double> story_similarities(std::span<const document> documents,
+                                                     const cluster_options& options = {});
 
 /// Checks options once; both clusterers call it.
 /// @throws invalid_options_error naming the field

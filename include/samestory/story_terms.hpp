@@ -49,6 +49,14 @@ struct story_terms_options {
 /// Thread safety: const methods from many threads; add() needs one writer.
 class SAMESTORY_API term_statistics {
  public:
+  /// @param background_documents weight, in documents, of the built-in
+  ///        background frequencies of Chinese character bigrams (from Debian's
+  ///        python3-jieba dictionary; scripts/make-background-idf); 0 = off.
+  ///        Without it a batch of four articles cannot tell a name from a
+  ///        common word: its own frequencies are all it has.
+  explicit term_statistics(double background_documents = 1000.0)
+      : background_documents_(background_documents) {}
+
   /// Counts each distinct term of one document once.
   /// @param terms distinct terms sorted by hash (as term_extractor gives them)
   void add(std::span<const term_weight> terms);
@@ -56,7 +64,8 @@ class SAMESTORY_API term_statistics {
   std::uint64_t documents() const noexcept { return documents_; }
   /// @return documents that contained `term`
   std::uint32_t frequency(std::uint64_t term) const noexcept;
-  /// @return smoothed inverse document frequency ln((N + 1) / (df + 1)) + 1
+  /// @return smoothed inverse document frequency ln((N + 1) / (df + 1)) + 1;
+  /// for a Chinese bigram N and df include the background's documents
   double idf(std::uint64_t term) const noexcept;
   /// @return distinct terms held
   std::size_t size() const noexcept { return df_.size(); }
@@ -64,6 +73,7 @@ class SAMESTORY_API term_statistics {
  private:
   std::unordered_map<std::uint64_t, std::uint32_t> df_;
   std::uint64_t documents_ = 0;
+  double background_documents_ = 1000.0;
 };
 
 /// Cuts text into story terms.
