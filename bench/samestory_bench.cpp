@@ -32,6 +32,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "cluster_bench.hpp"
 #include "corpus.hpp"
 #include "index_bench.hpp"
 #include "signature_bench.hpp"
@@ -52,6 +53,8 @@ struct settings {
   bool text = true, signatures = true, index = true;
   std::size_t index_docs = 100000;  // the index rows' corpus size
   bool million = false;             // also index 1,000,000 documents (minutes, GBs)
+  bool cluster = true;
+  std::size_t cluster_docs = 100000;  // batch clustering corpus size
   std::vector<std::uint32_t> ks{64, 128, 256};
 };
 
@@ -262,8 +265,9 @@ int usage(const char* argv0) {
   std::fprintf(
       stderr,
       "usage: %s [--json] [--reps N] [--synthetic-mb N] [--synthetic-docs N]\n"
-      "          [--jsonl FILE] [--seeds DIR] [--only text|signatures|index] [--k 64,128,256]\n"
-      "          [--index-docs N] [--million]\n"
+      "          [--jsonl FILE] [--seeds DIR] [--only text|signatures|index|cluster] [--k "
+      "64,128,256]\n"
+      "          [--index-docs N] [--cluster-docs N] [--million]\n"
       "  Text rows: pipeline throughput (MB/s of raw input) beside the naive ICU\n"
       "  transliterator baseline, on the seed articles, a deterministic synthetic\n"
       "  Chinese corpus (at least 50 MB and 20,000 documents by default) and\n"
@@ -273,7 +277,10 @@ int usage(const char* argv0) {
       "  Index rows: LSH (tuned for t = 0.3, 0.5, 0.8) and SimHash index insert and\n"
       "  query rates, p50/p99 latency, bytes per document, and recall against the\n"
       "  brute-force index, at 100,000 documents (--index-docs) and with --million\n"
-      "  also at 1,000,000; plus gaoya's 10,000-document 25x5 configuration.\n",
+      "  also at 1,000,000; plus gaoya's 10,000-document 25x5 configuration.\n"
+      "  Cluster rows: batch clustering docs/s from raw text beside the text pipeline\n"
+      "  alone, at 100,000 documents (--cluster-docs); online add() p50/p99 latency\n"
+      "  and bytes per document held, at 100,000 documents held (1,000,000 with --million).\n",
       argv0);
   return 2;
 }
@@ -306,9 +313,12 @@ int main(int argc, char** argv) {
       s.text = v == "text";
       s.signatures = v == "signatures";
       s.index = v == "index";
-      if (!s.text && !s.signatures && !s.index) return usage(argv[0]);
+      s.cluster = v == "cluster";
+      if (!s.text && !s.signatures && !s.index && !s.cluster) return usage(argv[0]);
     } else if (a == "--index-docs") {
       s.index_docs = static_cast<std::size_t>(std::atol(value().c_str()));
+    } else if (a == "--cluster-docs") {
+      s.cluster_docs = static_cast<std::size_t>(std::atol(value().c_str()));
     } else if (a == "--million") {
       s.million = true;
     } else if (a == "--synthetic-docs") {
@@ -337,6 +347,9 @@ int main(int argc, char** argv) {
       if (s.signatures) bench::run_signature_benches(s.json, s.reps, file, s.ks);
     }
     if (s.index) bench::run_index_benches(s.json, s.index_docs, s.million);
+    if (s.cluster) {
+      bench::run_cluster_benches(s.json, s.cluster_docs, s.million ? 1000000 : s.cluster_docs);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "samestory_bench: %s\n", e.what());
     return 1;

@@ -11,6 +11,20 @@ namespace samestory {
 
 namespace {
 
+// English function words: they carry no event, and in a small batch (or the
+// first documents of a stream) IDF cannot know that yet. CJK needs no list:
+// its common bigrams are priced by the background table.
+constexpr const char* stop_words[] = {
+    "a",     "about", "after", "all",    "also",  "an",    "and",   "any",   "are",  "as",
+    "at",    "be",    "been",  "before", "but",   "by",    "can",   "could", "did",  "do",
+    "does",  "for",   "from",  "had",    "has",   "have",  "he",    "her",   "his",  "how",
+    "i",     "if",    "in",    "into",   "is",    "it",    "its",   "may",   "more", "most",
+    "no",    "not",   "of",    "on",     "one",   "or",    "other", "our",   "out",  "over",
+    "said",  "says",  "she",   "should", "so",    "some",  "than",  "that",  "the",  "their",
+    "them",  "then",  "there", "these",  "they",  "this",  "those", "to",    "up",   "was",
+    "we",    "were",  "what",  "when",   "where", "which", "while", "who",   "will", "with",
+    "would", "you",   "your"};
+
 text_pipeline_options term_pipeline_options(text_pipeline_options options,
                                             const story_terms_options& terms) {
   if (terms.cjk_n < 1 || terms.cjk_n > 4) {
@@ -134,14 +148,48 @@ std::vector<term_weight> fold(std::vector<term_weight> raw) {
 
 }  // namespace
 
+namespace {
+std::size_t home(std::uint64_t term, std::size_t mask) noexcept {
+  return static_cast<std::size_t>((term * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+}
+}  // namespace
+
+std::uint32_t* term_statistics::find_or_insert(std::uint64_t term) {
+  if (term == 0) return &zero_df_;
+  if ((used_ + 1) * 4 > slots_.size() * 3) {  // grow at 3/4 full
+    std::vector<slot> old = std::move(slots_);
+    slots_.assign(std::max<std::size_t>(1024, old.size() * 2), slot{});
+    const std::size_t mask = slots_.size() - 1;
+    for (const slot& s : old) {
+      if (s.term == 0) continue;
+      std::size_t i = home(s.term, mask);
+      while (slots_[i].term != 0) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = home(term, mask);
+  while (slots_[i].term != 0 && slots_[i].term != term) i = (i + 1) & mask;
+  if (slots_[i].term == 0) {
+    slots_[i].term = term;
+    ++used_;
+  }
+  return &slots_[i].df;
+}
+
 void term_statistics::add(std::span<const term_weight> terms) {
   ++documents_;
-  for (const term_weight& t : terms) ++df_[t.term];
+  for (const term_weight& t : terms) ++*find_or_insert(t.term);
 }
 
 std::uint32_t term_statistics::frequency(std::uint64_t term) const noexcept {
-  const auto it = df_.find(term);
-  return it == df_.end() ? 0 : it->second;
+  if (term == 0) return zero_df_;
+  if (slots_.empty()) return 0;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = home(term, mask);; i = (i + 1) & mask) {
+    if (slots_[i].term == term) return slots_[i].df;
+    if (slots_[i].term == 0) return 0;
+  }
 }
 
 double term_statistics::idf(std::uint64_t term) const noexcept {
@@ -162,7 +210,15 @@ double term_statistics::idf(std::uint64_t term) const noexcept {
 
 term_extractor::term_extractor(const text_pipeline_options& pipeline,
                                const story_terms_options& options)
-    : options_(options), pipeline_(term_pipeline_options(pipeline, options)) {}
+    : options_(options), pipeline_(term_pipeline_options(pipeline, options)) {
+  std::vector<std::uint64_t> hashes;
+  for (const char* w : stop_words) {
+    const normalized_text t = pipeline_.text_normalizer().normalize(w);
+    pipeline_.text_shingler().hash(t, hashes);
+    for (std::uint64_t h : hashes) stop_terms_.push_back(h & ~bigram_flag);
+  }
+  std::sort(stop_terms_.begin(), stop_terms_.end());
+}
 
 std::vector<term_weight> term_extractor::counts(std::string_view title,
                                                 std::string_view text) const {
@@ -182,7 +238,11 @@ std::vector<term_weight> term_extractor::counts(std::string_view title, const no
     const normalized_text t = pipeline_.text_normalizer().normalize(title);
     collect(cutter, t, title, options_.entity_boost, hashes, spans, raw);
   }
-  return fold(std::move(raw));
+  std::vector<term_weight> out = fold(std::move(raw));
+  std::erase_if(out, [&](const term_weight& t) {
+    return std::binary_search(stop_terms_.begin(), stop_terms_.end(), t.term);
+  });
+  return out;
 }
 
 std::vector<term_weight> term_extractor::weigh(std::span<const term_weight> counts,

@@ -15,7 +15,9 @@
 /// Time: a document's time (or, when unknown, the newest time seen so far)
 /// stamps it; with time_window_seconds > 0, documents and stories older than
 /// the newest time minus the window are evicted, which bounds memory by the
-/// window. max_documents bounds it by count as well.
+/// window. max_documents bounds it by count as well. Known limit: the
+/// learned document frequencies (12 bytes per distinct term) are kept for
+/// good, so memory still grows with the vocabulary of the stream.
 ///
 /// Thread safety: every method may be called from any thread; add() and
 /// evict_older_than() are serialized, the queries share a lock.

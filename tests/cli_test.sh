@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# CLI tests for the samestory binary, run by CTest (tests/CMakeLists.txt):
+#   cli_test.sh BINARY DATA_DIR WORK_DIR CASE
+# Each CASE runs the binary and compares exit code, stdout and stderr with
+# what docs/cli.md and the help texts promise. Fixtures: tests/data/cli.
+set -u
+bin="$1" data="$2" work="$3" case="$4"
+mkdir -p "$work"
+out="$work/$case.out" err="$work/$case.err"
+fail() {
+  echo "FAIL [$case]: $*" >&2
+  echo "--- stdout:" >&2; cat "$out" >&2
+  echo "--- stderr:" >&2; cat "$err" >&2
+  exit 1
+}
+# run EXPECTED_CODE ARGS...: runs the binary, checks the exit code.
+run() {
+  local want="$1"; shift
+  "$bin" "$@" >"$out" 2>"$err"
+  local got=$?
+  [ "$got" -eq "$want" ] || fail "exit code $got, expected $want (args: $*)"
+}
+# expect_stdout TEXT: stdout must be exactly TEXT (plus the final newline).
+expect_stdout() {
+  local want="$1"
+  [ "$(cat "$out")" == "$want" ] || fail "stdout differs from:
+$want"
+}
+expect_stderr_has() {
+  grep -qF -- "$1" "$err" || fail "stderr lacks '$1'"
+}
+
+# The fixture's expected assignments: a3 is an exact copy of a1, 40 of 2;
+# numeric ids are printed as strings; a quote in an id is escaped.
+all_joined='{"id": "a1", "story": "a1", "copy": "a1"}
+{"id": "2", "story": "2", "copy": "2"}
+{"id": "a3", "story": "a1", "copy": "a1"}
+{"id": "40", "story": "2", "copy": "2"}
+{"id": "e\"q", "story": "e\"q", "copy": "e\"q"}'
+# With a 72 h window, 40 (12 days after 2) starts its own copy group and story.
+windowed='{"id": "a1", "story": "a1", "copy": "a1"}
+{"id": "2", "story": "2", "copy": "2"}
+{"id": "a3", "story": "a1", "copy": "a1"}
+{"id": "40", "story": "40", "copy": "40"}
+{"id": "e\"q", "story": "e\"q", "copy": "e\"q"}'
+
+case "$case" in
+  cluster)
+    run 0 cluster "$data/docs.jsonl"
+    expect_stdout "$all_joined"
+    [ "$(wc -l <"$out")" -eq 5 ] || fail "expected 5 lines"
+    ;;
+  cluster_stdin)
+    "$bin" cluster - <"$data/docs.jsonl" >"$out" 2>"$err" || fail "exit code $?"
+    expect_stdout "$all_joined"
+    ;;
+  cluster_online)
+    run 0 cluster --online "$data/docs.jsonl"
+    expect_stdout "$all_joined"
+    ;;
+  cluster_window)
+    run 0 cluster --window 72h "$data/docs.jsonl"
+    expect_stdout "$windowed"
+    run 0 cluster --online --window 3d "$data/docs.jsonl"
+    expect_stdout "$windowed"
+    run 0 cluster --window 30d "$data/docs.jsonl"
+    expect_stdout "$all_joined"
+    ;;
+  cluster_usage)
+    run 2 cluster --window 5x "$data/docs.jsonl"
+    expect_stderr_has "--window"
+    run 2 cluster --window h "$data/docs.jsonl"
+    run 2 cluster --window 0h "$data/docs.jsonl"
+    run 2 cluster --window -3h "$data/docs.jsonl"
+    run 2 cluster --threshold 1.5 "$data/docs.jsonl"
+    run 2 cluster --threshold 0 "$data/docs.jsonl"
+    run 2 cluster --level words "$data/docs.jsonl"
+    run 2 cluster --bogus "$data/docs.jsonl"
+    run 2 cluster
+    run 2 cluster "$data/docs.jsonl" "$data/dup.jsonl"
+    run 2 cluster --window
+    run 2 frobnicate
+    run 2
+    ;;
+  cluster_duplicate_id)
+    run 1 cluster "$data/dup.jsonl"
+    expect_stderr_has "line 3"
+    expect_stderr_has "line 1"
+    expect_stderr_has '"x"'
+    [ ! -s "$out" ] || fail "no output expected"
+    ;;
+  cluster_malformed)
+    run 1 cluster "$data/malformed.jsonl"
+    expect_stderr_has "line 2"
+    [ ! -s "$out" ] || fail "no output expected"
+    run 1 cluster "$work/does-not-exist.jsonl"
+    ;;
+  eval)
+    # Expected line from: /usr/bin/python3 tools/score.py gold.jsonl cluster pred.jsonl story
+    run 0 eval --gold "$data/gold.jsonl" --gold-key cluster --pred "$data/pred.jsonl" --pred-key story
+    expect_stdout '{"n": 8, "gold_clusters": 4, "pred_clusters": 6, "pair_p": 0.5, "pair_r": 0.2, "pair_f1": 0.2857, "bcubed_p": 0.875, "bcubed_r": 0.5833, "bcubed_f1": 0.7, "ari": 0.2045}'
+    # ...and score.py gold.jsonl cluster gold.jsonl cluster
+    run 0 eval --gold "$data/gold.jsonl" --gold-key cluster --pred "$data/gold.jsonl" --pred-key cluster
+    expect_stdout '{"n": 8, "gold_clusters": 4, "pred_clusters": 4, "pair_p": 1.0, "pair_r": 1.0, "pair_f1": 1.0, "bcubed_p": 1.0, "bcubed_r": 1.0, "bcubed_f1": 1.0, "ari": 1.0}'
+    run 2 eval --gold "$data/gold.jsonl" --gold-key cluster
+    run 1 eval --gold "$data/malformed.jsonl" --gold-key cluster --pred "$data/pred.jsonl" --pred-key story
+    expect_stderr_has "line 2"
+    ;;
+  help)
+    run 0 cluster --help
+    grep -qF 'samestory cluster' "$out" || fail "cluster help"
+    run 0 eval --help
+    grep -qF 'samestory eval' "$out" || fail "eval help"
+    run 0 --help
+    grep -qF 'cluster' "$out" || fail "main help"
+    ;;
+  *)
+    echo "unknown case $case" >&2
+    exit 2
+    ;;
+esac
+echo "ok [$case]"

@@ -1,0 +1,342 @@
+// Tests for online_cluster.hpp: copies join at once, stories never merge,
+// re-adding an id, arrival order, the time window and max_documents bounds,
+// the memory estimate, and concurrent adds and queries.
+#include <samestory/error.hpp>
+#include <samestory/online_cluster.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+using samestory::assignment;
+using samestory::cluster_options;
+using samestory::copy_kind;
+using samestory::document;
+using samestory::document_id;
+using samestory::online_clusterer;
+
+namespace {
+
+// Options with a few fields set (designated initializers trip -Wmissing-field-initializers).
+template <class T, class F>
+T with(F f) {
+  T o;
+  f(o);
+  return o;
+}
+
+document doc(document_id id, std::string_view text,
+             std::optional<std::int64_t> time = std::nullopt) {
+  document d;
+  d.id = id;
+  d.text = text;
+  d.time = time;
+  return d;
+}
+
+// Made-up words (three syllables of sixteen), so no two topics share a term by accident.
+std::string word(unsigned k) {
+  static const char* const syl[] = {"ka", "lo", "mi", "ru", "te", "sa", "po", "ni",
+                                    "ve", "do", "zu", "fa", "ge", "hi", "jo", "bu"};
+  std::string w;
+  for (int i = 0; i < 3; ++i) {
+    w += syl[k % 16];
+    k /= 16;
+  }
+  return w;
+}
+
+// `n` words drawn from [first, first + count).
+std::string text_from(unsigned seed, unsigned first, unsigned count, std::size_t n) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<unsigned> pick(first, first + count - 1);
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) s += (i % 12 == 0) ? ". " : " ";
+    s += word(pick(rng));
+  }
+  return s + ".";
+}
+
+constexpr std::int64_t day = 86400;
+constexpr std::int64_t t0 = 1'700'000'000;
+
+}  // namespace
+
+TEST_CASE("online: a later copy joins its original's copy group and story", "[online]") {
+  online_clusterer oc;
+  const std::string t = text_from(1, 0, 300, 300);
+  const std::string near = t + " " + word(4000) + " " + word(4001);
+  const std::string other = text_from(2, 2000, 300, 300);
+  const assignment a = oc.add(doc(10, t));
+  CHECK(a.id == 10);
+  CHECK(a.story == 10);
+  CHECK(a.copy == 10);
+  CHECK(a.kind == copy_kind::original);
+  const assignment b = oc.add(doc(11, other));
+  CHECK(b.story == 11);
+  CHECK(b.copy == 11);
+  const assignment c = oc.add(doc(12, t));
+  CHECK(c.story == 10);
+  CHECK(c.copy == 10);
+  CHECK(c.kind == copy_kind::exact);
+  const assignment d = oc.add(doc(13, near));
+  CHECK(d.story == 10);
+  CHECK(d.copy == 10);
+  CHECK(d.kind == copy_kind::near);
+  CHECK(oc.size() == 4);
+  const auto s = oc.stories();
+  REQUIRE(s.size() == 2);
+  CHECK(s[0].id == 10);
+  CHECK(s[0].documents == 3);
+  CHECK(s[0].copy_groups == 1);
+  CHECK(s[1].id == 11);
+  CHECK(s[1].documents == 1);
+  CHECK(s[1].copy_groups == 1);
+}
+
+TEST_CASE("online: stories never merge; a document like two stories joins the better", "[online]") {
+  online_clusterer oc;
+  // S1 on topic P, S2 on topic Q, X mostly P and partly Q.
+  const std::string s1 = text_from(11, 0, 60, 200);
+  const std::string s2 = text_from(12, 1000, 60, 200);
+  const std::string x = text_from(13, 0, 60, 130) + " " + text_from(14, 1000, 60, 70);
+  const std::string y = text_from(15, 1000, 60, 200);  // a second write-up on Q
+  const assignment a1 = oc.add(doc(1, s1));
+  const assignment a2 = oc.add(doc(2, s2));
+  REQUIRE(a1.story == 1);
+  REQUIRE(a2.story == 2);
+  const assignment ax = oc.add(doc(3, x));
+  CHECK(ax.copy == 3);
+  CHECK(ax.kind == copy_kind::original);
+  CHECK(ax.story == 1);  // the better one
+  const assignment ay = oc.add(doc(4, y));
+  CHECK(ay.story == 2);
+  CHECK(ay.copy == 4);
+  // Earlier assignments are unchanged; S1 and S2 stay distinct.
+  CHECK(oc.find(1)->story == 1);
+  CHECK(oc.find(2)->story == 2);
+  CHECK(oc.find(3)->story == 1);
+  CHECK(oc.find(4)->story == 2);
+  const auto st = oc.stories();
+  REQUIRE(st.size() == 2);
+  CHECK(st[0].id == 1);
+  CHECK(st[0].documents == 2);
+  CHECK(st[0].copy_groups == 2);
+  CHECK(st[1].id == 2);
+  CHECK(st[1].documents == 2);
+  CHECK(st[1].copy_groups == 2);
+  CHECK_FALSE(oc.find(99).has_value());
+}
+
+TEST_CASE("online: re-adding an id returns its first assignment", "[online]") {
+  online_clusterer oc;
+  const std::string t = text_from(21, 0, 300, 300);
+  const std::string u = text_from(22, 2000, 300, 300);
+  const assignment first = oc.add(doc(5, t));
+  oc.add(doc(6, u));
+  const assignment again = oc.add(doc(6, t));  // different text, same id
+  CHECK(again.id == 6);
+  CHECK(again.story == 6);
+  CHECK(again.copy == 6);
+  CHECK(again.kind == copy_kind::original);
+  CHECK(oc.size() == 2);
+  CHECK(oc.documents() == std::vector<document_id>{5, 6});
+  CHECK(oc.add(doc(5, u)).story == first.story);
+}
+
+TEST_CASE("online: documents() in arrival order, stories() by first arrival", "[online]") {
+  online_clusterer oc;
+  const std::vector<document_id> ids = {42, 7, 1000, 3, 55};
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const std::string t =
+        text_from(30 + static_cast<unsigned>(i), 300 * static_cast<unsigned>(i), 200, 200);
+    oc.add(doc(ids[i], t, t0 + static_cast<std::int64_t>(i)));
+  }
+  CHECK(oc.documents() == ids);
+  const auto st = oc.stories();
+  REQUIRE(st.size() == ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    CHECK(st[i].id == ids[i]);
+    CHECK(st[i].documents == 1);
+    CHECK(st[i].first_time == t0 + static_cast<std::int64_t>(i));
+    CHECK(st[i].last_time == t0 + static_cast<std::int64_t>(i));
+  }
+}
+
+TEST_CASE("online: the time window evicts old documents and stories", "[online]") {
+  online_clusterer oc(with<cluster_options>([](auto& o) { o.time_window_seconds = 3 * day; }));
+  const std::string t = text_from(41, 0, 300, 300);
+  const std::string u = text_from(42, 2000, 300, 300);
+  const std::string v = text_from(43, 3000, 300, 300);
+  oc.add(doc(1, t, t0));
+  oc.add(doc(2, t, t0 + day));  // copy
+  oc.add(doc(3, u, t0 + 2 * day));
+  REQUIRE(oc.size() == 3);
+  const std::size_t before = oc.memory_bytes();
+  INFO("memory with 3 documents " << before);
+  CHECK(oc.stories().size() == 2);
+
+  // Ten days later: everything before is out of the window.
+  const assignment late = oc.add(doc(4, v, t0 + 12 * day));
+  CHECK(late.story == 4);
+  CHECK(oc.size() == 1);
+  CHECK(oc.documents() == std::vector<document_id>{4});
+  for (document_id id : {1u, 2u, 3u}) CHECK_FALSE(oc.find(id).has_value());
+  const auto st = oc.stories();
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].id == 4);
+  // The same four documents without a window hold more.
+  online_clusterer control;
+  control.add(doc(1, t, t0));
+  control.add(doc(2, t, t0 + day));
+  control.add(doc(3, u, t0 + 2 * day));
+  control.add(doc(4, v, t0 + 12 * day));
+  CHECK(control.size() == 4);
+  CHECK(oc.memory_bytes() < control.memory_bytes());
+  CHECK(oc.memory_bytes() <= before + before / 20);
+  // The old text again is now a new copy group and story.
+  const assignment back = oc.add(doc(5, t, t0 + 12 * day));
+  CHECK(back.story == 5);
+  CHECK(back.copy == 5);
+  CHECK(back.kind == copy_kind::original);
+}
+
+TEST_CASE("online: evict_older_than drops old documents", "[online]") {
+  online_clusterer oc;
+  for (unsigned i = 0; i < 6; ++i) {
+    oc.add(doc(i, text_from(50 + i, 300 * i, 200, 200), t0 + static_cast<std::int64_t>(i) * day));
+  }
+  REQUIRE(oc.size() == 6);
+  CHECK(oc.evict_older_than(t0 + 4 * day) == 4);
+  CHECK(oc.documents() == std::vector<document_id>{4, 5});
+  CHECK(oc.stories().size() == 2);
+  CHECK(oc.evict_older_than(t0) == 0);
+}
+
+TEST_CASE("online: max_documents caps the documents held", "[online]") {
+  online_clusterer oc(with<cluster_options>([](auto& o) { o.max_documents = 3; }));
+  for (unsigned i = 0; i < 7; ++i) {
+    oc.add(doc(100 + i, text_from(60 + i, 300 * i, 200, 200)));
+    CHECK(oc.size() == std::min<std::size_t>(i + 1, 3));
+  }
+  CHECK(oc.documents() == std::vector<document_id>{104, 105, 106});
+  CHECK(oc.stories().size() == 3);
+  CHECK_FALSE(oc.find(100).has_value());
+}
+
+TEST_CASE("online: memory_bytes grows with documents", "[online]") {
+  online_clusterer oc;
+  std::size_t last = oc.memory_bytes();
+  for (unsigned i = 0; i < 5; ++i) {
+    oc.add(doc(i, text_from(70 + i, 300 * i, 200, 200), t0));
+    const std::size_t now = oc.memory_bytes();
+    CHECK(now > last);
+    last = now;
+  }
+  CHECK(oc.evict_older_than(t0 + 1) == 5);
+  CHECK(oc.size() == 0);
+  CHECK(oc.memory_bytes() < last);
+  CHECK(oc.stories().empty());
+}
+
+TEST_CASE("online: invalid options throw", "[online]") {
+  CHECK_THROWS_AS(
+      online_clusterer(with<cluster_options>([](auto& o) { o.online_story_threshold = 0.0; })),
+      samestory::invalid_options_error);
+  CHECK_THROWS_AS(
+      online_clusterer(with<cluster_options>([](auto& o) { o.time_window_seconds = -5; })),
+      samestory::invalid_options_error);
+}
+
+TEST_CASE("online: concurrent adds and queries lose nothing", "[online][concurrency]") {
+  online_clusterer oc;
+  constexpr unsigned writers = 4, per_writer = 40;
+  std::vector<std::string> texts;
+  for (unsigned i = 0; i < writers * per_writer; ++i) {
+    texts.push_back(text_from(1000 + i, (i % 10) * 100, 100, 40));
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (unsigned w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      for (unsigned k = 0; k < per_writer; ++k) {
+        const unsigned i = w * per_writer + k;
+        const assignment a = oc.add(doc(i, texts[i]));
+        if (a.id != i) ++failures;
+        const auto f = oc.find(i);
+        if (!f || f->story != a.story || f->copy != a.copy) ++failures;
+      }
+    });
+  }
+  std::vector<std::thread> readers;
+  for (unsigned r = 0; r < 2; ++r) {
+    readers.emplace_back([&, r] {
+      std::size_t last = 0;
+      unsigned i = r;
+      while (!stop.load()) {
+        const std::size_t n = oc.size();
+        if (n < last) ++failures;  // no window, no cap: never shrinks
+        last = n;
+        const auto st = oc.stories();
+        std::size_t held = 0;
+        for (const auto& s : st) held += s.documents;
+        if (held > writers * per_writer) ++failures;
+        if (const auto f = oc.find(i % (writers * per_writer));
+            f && f->id != i % (writers * per_writer)) {
+          ++failures;
+        }
+        i += 3;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  stop = true;
+  for (auto& t : readers) t.join();
+  CHECK(failures.load() == 0);
+  CHECK(oc.size() == writers * per_writer);
+  const auto docs = oc.documents();
+  CHECK(docs.size() == writers * per_writer);
+  std::vector<document_id> sorted = docs;
+  std::sort(sorted.begin(), sorted.end());
+  for (unsigned i = 0; i < writers * per_writer; ++i) CHECK(sorted[i] == i);
+  std::size_t held = 0;
+  for (const auto& s : oc.stories()) held += s.documents;
+  CHECK(held == writers * per_writer);
+}
+
+// BUG (reported, not fixed): online_cluster.hpp says the time window "bounds
+// memory by the window", but the document frequencies (term_statistics) are
+// never evicted: every term ever seen stays, so memory grows with the length
+// of the stream, not the window. Here each day brings two documents with 300
+// never-seen terms (numbers); the window is one day, so the documents held
+// stay at two or three while memory_bytes() keeps growing.
+TEST_CASE("online: memory stays bounded by the time window on an endless stream",
+          "[online][!shouldfail]") {
+  online_clusterer oc(with<cluster_options>([](auto& o) { o.time_window_seconds = day; }));
+  std::size_t after_warmup = 0;
+  unsigned next = 0;
+  for (unsigned d = 0; d < 200; ++d) {
+    for (unsigned k = 0; k < 2; ++k) {
+      std::string text;
+      for (unsigned w = 0; w < 300; ++w) {
+        text += 'n';
+        text += std::to_string(next++);
+        text += ' ';
+      }
+      oc.add(doc(d * 2 + k, text, t0 + static_cast<std::int64_t>(d) * 2 * day));
+    }
+    if (d == 19) after_warmup = oc.memory_bytes();
+  }
+  CHECK(oc.size() <= 3);
+  INFO("memory after 20 windows " << after_warmup << ", after 200 " << oc.memory_bytes());
+  CHECK(oc.memory_bytes() < after_warmup + after_warmup / 4);
+}
