@@ -44,6 +44,22 @@ bool skip_singletons(std::size_t units) noexcept {
   return units >= 50;
 }
 
+// Story vectors of units given by their term counts: document frequencies
+// over the units, then TF-IDF. Shared by cluster_documents() and
+// story_similarities() so the table explains exactly what clustering used.
+std::vector<std::vector<term_weight>> story_vectors(
+    const detail::cluster_engine& engine,
+    const std::vector<const std::vector<term_weight>*>& counts, unsigned threads) {
+  term_statistics stats;
+  for (const auto* c : counts) stats.add(*c);
+  std::vector<std::vector<term_weight>> vec(counts.size());
+  const bool skip = skip_singletons(counts.size());
+  detail::parallel_for(counts.size(), threads, [&](std::size_t u) {
+    vec[u] = engine.terms.weigh(*counts[u], stats, skip);
+  });
+  return vec;
+}
+
 struct copy_edge {
   std::size_t a, b;  // input indexes, a < b
   double similarity;
@@ -242,12 +258,9 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
   const std::size_t units = unit_rep.size();
 
   // 5. Story vectors, weighted by document frequencies over the units.
-  term_statistics stats;
-  for (std::size_t u = 0; u < units; ++u) stats.add(prepared[unit_rep[u]].counts);
-  std::vector<std::vector<term_weight>> vec(units);
-  detail::parallel_for(units, options.threads, [&](std::size_t u) {
-    vec[u] = engine.terms.weigh(prepared[unit_rep[u]].counts, stats, skip_singletons(units));
-  });
+  std::vector<const std::vector<term_weight>*> unit_counts(units);
+  for (std::size_t u = 0; u < units; ++u) unit_counts[u] = &prepared[unit_rep[u]].counts;
+  const auto vec = story_vectors(engine, unit_counts, options.threads);
 
   // 6. Story candidates: units sharing one of their heaviest terms. A term
   // with a huge posting list is a common word, not a name: it is skipped.
@@ -292,7 +305,6 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
   std::unordered_map<std::size_t, std::size_t> copy_index, story_index;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t croot = copies.find(i);
-    const std::size_t sroot = unit_rep[stories.find(unit_of[i])];
     out.assignments[i] = {documents[i].id, 0, documents[croot].id, kind[i]};
     auto [ci, cfresh] = copy_index.emplace(croot, out.copies.size());
     if (cfresh)
@@ -302,7 +314,6 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
     if (sfresh) out.stories.push_back({documents[i].id, 0, {}, {}});
     out.stories[si->second].members.push_back(documents[i].id);
     out.assignments[i].story = out.stories[si->second].id;
-    (void)sroot;
   }
   for (const copy_edge& e : edges) {
     out.copies[copy_index.at(copies.find(e.a))].links.push_back(
@@ -346,16 +357,13 @@ std::vector<double> story_similarities(std::span<const document> documents,
   const detail::cluster_engine engine(options);
   const std::size_t n = documents.size();
   std::vector<prepared_document> prepared(n);
+  std::vector<const std::vector<term_weight>*> counts(n);
   processed_text scratch;
-  term_statistics stats;
   for (std::size_t i = 0; i < n; ++i) {
     prepared[i] = detail::prepare(engine, documents[i], scratch);
-    stats.add(prepared[i].counts);
+    counts[i] = &prepared[i].counts;
   }
-  std::vector<std::vector<term_weight>> vec(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    vec[i] = engine.terms.weigh(prepared[i].counts, stats, skip_singletons(n));
-  }
+  const auto vec = story_vectors(engine, counts, options.threads);
   std::vector<double> out(n * n, 1.0);
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = i + 1; j < n; ++j) out[i * n + j] = out[j * n + i] = dot(vec[i], vec[j]);

@@ -1,4 +1,5 @@
 #include "cluster_detail.hpp"
+#include "term_order.hpp"
 
 #include <samestory/error.hpp>
 
@@ -123,13 +124,8 @@ void parallel_for(std::size_t n, unsigned threads, const std::function<void(std:
 
 std::vector<std::uint64_t> top_terms(std::span<const term_weight> v, std::size_t n) {
   std::vector<term_weight> w(v.begin(), v.end());
-  if (w.size() > n) {
-    std::nth_element(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(n), w.end(),
-                     [](const term_weight& a, const term_weight& b) {
-                       return a.weight != b.weight ? a.weight > b.weight : a.term < b.term;
-                     });
-    w.resize(n);
-  }
+  partition_heaviest(w, n);
+  w.resize(std::min(w.size(), n));
   std::vector<std::uint64_t> out;
   out.reserve(w.size());
   for (const auto& t : w) out.push_back(t.term);

@@ -1,4 +1,5 @@
 #include "cluster_detail.hpp"
+#include "term_order.hpp"
 
 #include <samestory/error.hpp>
 #include <samestory/lsh_index.hpp>
@@ -120,16 +121,7 @@ struct online_clusterer::state {
         sum.push_back({v[j].term, s.centroid[i++].weight + v[j++].weight});
       }
     }
-    const std::size_t cap = engine.options.terms.max_terms;
-    if (sum.size() > cap) {
-      std::nth_element(sum.begin(), sum.begin() + static_cast<std::ptrdiff_t>(cap), sum.end(),
-                       [](const term_weight& a, const term_weight& b) {
-                         return a.weight != b.weight ? a.weight > b.weight : a.term < b.term;
-                       });
-      sum.resize(cap);
-      std::sort(sum.begin(), sum.end(),
-                [](const term_weight& a, const term_weight& b) { return a.term < b.term; });
-    }
+    detail::keep_heaviest(sum, engine.options.terms.max_terms);
     sum.shrink_to_fit();
     s.centroid = std::move(sum);
     for (std::uint64_t k : detail::top_terms(v, engine.options.candidate_terms)) {

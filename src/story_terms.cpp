@@ -1,6 +1,10 @@
 #include <samestory/error.hpp>
 #include <samestory/story_terms.hpp>
 
+#include "term_order.hpp"
+#include "token_class.hpp"
+#include "utf8_decode.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -65,15 +69,12 @@ const std::unordered_map<std::uint64_t, float>& background_table() {
     std::unordered_map<std::uint64_t, float> t;
     const std::string_view blob(background_bigrams, sizeof(background_bigrams) - 1);
     const std::string_view levels(background_levels, sizeof(background_levels) - 1);
-    auto decode = [&](std::size_t& i) -> char32_t {  // one 3-byte UTF-8 Han character
-      const auto b0 = static_cast<unsigned char>(blob[i]);
-      char32_t c = 0;
-      std::size_t len = b0 < 0xE0 ? 2 : (b0 < 0xF0 ? 3 : 4);
-      c = b0 & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
-      for (std::size_t k = 1; k < len; ++k)
-        c = (c << 6) | (static_cast<unsigned char>(blob[i + k]) & 0x3F);
-      i += len;
-      return c;
+    const auto* end = reinterpret_cast<const unsigned char*>(blob.data() + blob.size());
+    auto decode = [&](std::size_t& i) -> char32_t {  // the generated table is valid UTF-8
+      const detail::decoded d =
+          detail::decode_utf8(reinterpret_cast<const unsigned char*>(blob.data() + i), end);
+      i += d.length;
+      return d.cp;
     };
     t.reserve(50000);
     for (std::size_t i = 0; i + 2 < blob.size();) {
@@ -87,9 +88,9 @@ const std::unordered_map<std::uint64_t, float>& background_table() {
   return table;
 }
 
+// A CJK token in the shingler's sense: a character that is a token of its own.
 bool is_cjk(char32_t c) noexcept {
-  return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) ||
-         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF);
+  return detail::class_of(c) == detail::cjk_class;
 }
 
 // Appends the terms of one normalized text. A word counts as an entity when
@@ -130,8 +131,7 @@ void collect(const shingler& cutter, const normalized_text& text, std::string_vi
 // Sorts by term and folds repeats: the count is the number of occurrences,
 // and a term is boosted when any occurrence was (sum of 1s, times the boost).
 std::vector<term_weight> fold(std::vector<term_weight> raw) {
-  std::sort(raw.begin(), raw.end(),
-            [](const term_weight& a, const term_weight& b) { return a.term < b.term; });
+  std::sort(raw.begin(), raw.end(), detail::by_term);
   std::vector<term_weight> out;
   for (std::size_t i = 0; i < raw.size();) {
     std::size_t j = i;
@@ -255,15 +255,7 @@ std::vector<term_weight> term_extractor::weigh(std::span<const term_weight> coun
     const double idf = std::pow(stats.idf(c.term), static_cast<double>(options_.idf_power));
     v.push_back({c.term, static_cast<float>((1.0 + std::log(c.weight)) * idf)});
   }
-  if (v.size() > options_.max_terms) {
-    std::nth_element(v.begin(), v.begin() + options_.max_terms, v.end(),
-                     [](const term_weight& a, const term_weight& b) {
-                       return a.weight != b.weight ? a.weight > b.weight : a.term < b.term;
-                     });
-    v.resize(options_.max_terms);
-    std::sort(v.begin(), v.end(),
-              [](const term_weight& a, const term_weight& b) { return a.term < b.term; });
-  }
+  detail::keep_heaviest(v, options_.max_terms);
   double norm = 0;
   for (const term_weight& t : v) norm += static_cast<double>(t.weight) * t.weight;
   if (norm > 0) {
