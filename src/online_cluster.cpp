@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <mutex>
+#include <queue>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -22,7 +24,6 @@ struct held_document {
   assignment where;
   std::int64_t time = 0;
   std::uint64_t text_hash = 0;
-  bool is_empty = true;
 };
 
 struct open_story {
@@ -38,6 +39,15 @@ struct open_story {
   std::uint64_t order = 0;  // arrival of its first document
 };
 
+// A document with fewer distinct terms is scored as a headline: it needs one
+// shared heavy term to be compared with a story, not two, and meets
+// headline_story_threshold.
+constexpr std::size_t headline_max_terms = 24;
+
+// (time, id), earliest first: what the time window drops next.
+using timed_id = std::pair<std::int64_t, document_id>;
+using by_earliest = std::priority_queue<timed_id, std::vector<timed_id>, std::greater<>>;
+
 }  // namespace
 
 struct online_clusterer::state {
@@ -51,6 +61,11 @@ struct online_clusterer::state {
   std::unordered_map<std::uint64_t, document_id> by_text;
   std::unordered_map<document_id, open_story> stories;
   std::unordered_map<std::uint64_t, std::vector<document_id>> postings;
+  // Kept only with a time window, so add() need not scan everything held to
+  // find what expired. Entries go stale (a document dropped by the cap, a
+  // story seen again later) and are skipped when they come up.
+  by_earliest doc_times;
+  by_earliest story_times;
   std::int64_t clock = std::numeric_limits<std::int64_t>::min();
   std::uint64_t next_order = 0;
   processed_text scratch;
@@ -86,6 +101,29 @@ struct online_clusterer::state {
     stories.erase(s);
   }
 
+  // What the window drops on add(): the same documents and stories as
+  // evict(), found from the earliest entries of the time queues.
+  void expire(std::int64_t cutoff) {
+    while (!doc_times.empty() && doc_times.top().first < cutoff) {
+      const auto [time, id] = doc_times.top();
+      doc_times.pop();
+      const auto it = docs.find(id);
+      if (it != docs.end() && it->second.time == time) drop_document(id);
+    }
+    while (!story_times.empty() && story_times.top().first < cutoff) {
+      const auto [time, id] = story_times.top();
+      story_times.pop();
+      const auto it = stories.find(id);
+      if (it != stories.end() && it->second.last_time == time) drop_story(id);
+    }
+    while (!arrival.empty() && !docs.contains(arrival.front())) arrival.pop_front();
+  }
+
+  void touch_story(document_id id, open_story& s, std::int64_t time) {
+    s.last_time = std::max(s.last_time, time);
+    if (engine.options.time_window_seconds > 0) story_times.emplace(s.last_time, id);
+  }
+
   std::size_t evict(std::int64_t cutoff) {
     std::size_t dropped = 0;
     std::vector<document_id> old_stories;
@@ -105,7 +143,8 @@ struct online_clusterer::state {
     return dropped;
   }
 
-  void join_story(document_id story, const std::vector<term_weight>& v, std::int64_t time) {
+  void join_story(document_id story, const std::vector<term_weight>& v,
+                  const std::vector<std::uint64_t>& keys, std::int64_t time) {
     open_story& s = stories[story];
     // Merge-add the sorted vectors, then keep the heaviest terms: they carry
     // the dot product, the tail only costs memory.
@@ -124,7 +163,7 @@ struct online_clusterer::state {
     detail::keep_heaviest(sum, engine.options.terms.max_terms);
     sum.shrink_to_fit();
     s.centroid = std::move(sum);
-    for (std::uint64_t k : detail::top_terms(v, engine.options.candidate_terms)) {
+    for (std::uint64_t k : keys) {
       const auto at = std::lower_bound(s.keys.begin(), s.keys.end(), k);
       if (at == s.keys.end() || *at != k) {
         s.keys.insert(at, k);
@@ -132,7 +171,7 @@ struct online_clusterer::state {
       }
     }
     ++s.copy_groups;
-    s.last_time = std::max(s.last_time, time);
+    touch_story(story, s, time);
     double n2 = 0;
     for (const term_weight& t : s.centroid) n2 += static_cast<double>(t.weight) * t.weight;
     s.norm = std::sqrt(n2);
@@ -160,7 +199,7 @@ assignment online_clusterer::add(const document& doc) {
   const std::int64_t time =
       doc.time ? *doc.time : (st.clock == std::numeric_limits<std::int64_t>::min() ? 0 : st.clock);
   if (o.time_window_seconds > 0 && st.clock != std::numeric_limits<std::int64_t>::min()) {
-    st.evict(st.clock - o.time_window_seconds);
+    st.expire(st.clock - o.time_window_seconds);
   }
   while (o.max_documents > 0 && st.docs.size() >= o.max_documents && !st.arrival.empty()) {
     st.drop_document(st.arrival.front());
@@ -170,7 +209,6 @@ assignment online_clusterer::add(const document& doc) {
   held_document held;
   held.time = time;
   held.text_hash = p.text_hash;
-  held.is_empty = p.is_empty;
   assignment& a = held.where;
   a.id = doc.id;
 
@@ -206,14 +244,16 @@ assignment online_clusterer::add(const document& doc) {
   if (a.kind != copy_kind::original) {
     open_story& s = st.stories[a.story];
     ++s.documents;
-    s.last_time = std::max(s.last_time, time);
+    st.touch_story(a.story, s, time);
   } else {
     // 3. A new copy group: the best open story, or a new one.
     a.copy = doc.id;
     st.stats.add(p.counts);
     const std::vector<term_weight> v = st.engine.terms.weigh(p.counts, st.stats, false);
+    const std::vector<std::uint64_t> keys = detail::top_terms(v, o.candidate_terms);
+    const bool headline = doc.text.empty() || p.counts.size() < headline_max_terms;
     std::vector<document_id> cand;
-    for (std::uint64_t k : detail::top_terms(v, o.candidate_terms)) {
+    for (std::uint64_t k : keys) {
       if (const auto it = st.postings.find(k); it != st.postings.end()) {
         cand.insert(cand.end(), it->second.begin(), it->second.end());
       }
@@ -222,7 +262,7 @@ assignment online_clusterer::add(const document& doc) {
     // two for an article, one for a headline. Scoring every story that shares
     // one common-ish term was most of add()'s time.
     std::sort(cand.begin(), cand.end());
-    const std::size_t need = p.counts.size() >= 24 ? 2 : 1;
+    const std::size_t need = p.counts.size() >= headline_max_terms ? 2 : 1;
     std::size_t kept = 0;
     for (std::size_t i = 0; i < cand.size();) {
       std::size_t j = i;
@@ -247,7 +287,6 @@ assignment online_clusterer::add(const document& doc) {
         best_story = sid;
       }
     }
-    const bool headline = doc.text.empty() || p.counts.size() < 24;
     if (best >= (headline ? o.headline_story_threshold : o.online_story_threshold)) {
       a.story = best_story;
     } else {
@@ -257,7 +296,7 @@ assignment online_clusterer::add(const document& doc) {
       s.last_time = time;
       s.order = st.next_order++;
     }
-    st.join_story(a.story, v, time);
+    st.join_story(a.story, v, keys, time);
     ++st.stories.at(a.story).documents;
   }
   if (!p.is_empty) {
@@ -265,6 +304,7 @@ assignment online_clusterer::add(const document& doc) {
     st.by_text.emplace(p.text_hash, doc.id);
   }
   st.docs.emplace(doc.id, held);
+  if (o.time_window_seconds > 0) st.doc_times.emplace(time, doc.id);
   st.arrival.push_back(doc.id);
   return a;
 }
@@ -310,6 +350,7 @@ std::size_t online_clusterer::memory_bytes() const {
   std::size_t bytes = st.copies.memory_bytes();
   bytes += st.docs.size() * (sizeof(held_document) + sizeof(document_id) + 32);
   bytes += st.by_text.size() * 48 + st.arrival.size() * sizeof(document_id);
+  bytes += (st.doc_times.size() + st.story_times.size()) * sizeof(timed_id);
   bytes += st.stats.memory_bytes();
   for (const auto& [id, s] : st.stories) {
     bytes += sizeof(open_story) + 48 + s.centroid.capacity() * sizeof(term_weight) +
