@@ -7,6 +7,7 @@
 #include <samestory/error.hpp>
 #include <samestory/story_terms.hpp>
 
+#include "support/documents.hpp"
 #include "support/files.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,43 +30,17 @@ using samestory::copy_kind;
 using samestory::document;
 using samestory::document_id;
 
+using samestory::test::doc;
+using samestory::test::with;
+using samestory::test::word;
+
 namespace {
-
-// Options with a few fields set (designated initializers trip -Wmissing-field-initializers).
-template <class T, class F>
-T with(F f) {
-  T o;
-  f(o);
-  return o;
-}
-
-document doc(document_id id, std::string_view text,
-             std::optional<std::int64_t> time = std::nullopt) {
-  document d;
-  d.id = id;
-  d.text = text;
-  d.time = time;
-  return d;
-}
 
 document titled(document_id id, std::string_view title) {
   document d;
   d.id = id;
   d.title = title;
   return d;
-}
-
-// A made-up word per number: three syllables of sixteen, so 4096 words that
-// no stop-word list or dictionary knows.
-std::string word(unsigned k) {
-  static const char* const syl[] = {"ka", "lo", "mi", "ru", "te", "sa", "po", "ni",
-                                    "ve", "do", "zu", "fa", "ge", "hi", "jo", "bu"};
-  std::string w;
-  for (int i = 0; i < 3; ++i) {
-    w += syl[k % 16];
-    k /= 16;
-  }
-  return w;
 }
 
 // `n` words drawn from [first, first + count), with a full stop every 12 words.

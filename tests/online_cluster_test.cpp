@@ -4,6 +4,8 @@
 #include <samestory/error.hpp>
 #include <samestory/online_cluster.hpp>
 
+#include "support/documents.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -22,36 +24,11 @@ using samestory::document;
 using samestory::document_id;
 using samestory::online_clusterer;
 
+using samestory::test::doc;
+using samestory::test::with;
+using samestory::test::word;
+
 namespace {
-
-// Options with a few fields set (designated initializers trip -Wmissing-field-initializers).
-template <class T, class F>
-T with(F f) {
-  T o;
-  f(o);
-  return o;
-}
-
-document doc(document_id id, std::string_view text,
-             std::optional<std::int64_t> time = std::nullopt) {
-  document d;
-  d.id = id;
-  d.text = text;
-  d.time = time;
-  return d;
-}
-
-// Made-up words (three syllables of sixteen), so no two topics share a term by accident.
-std::string word(unsigned k) {
-  static const char* const syl[] = {"ka", "lo", "mi", "ru", "te", "sa", "po", "ni",
-                                    "ve", "do", "zu", "fa", "ge", "hi", "jo", "bu"};
-  std::string w;
-  for (int i = 0; i < 3; ++i) {
-    w += syl[k % 16];
-    k /= 16;
-  }
-  return w;
-}
 
 // `n` words drawn from [first, first + count).
 std::string text_from(unsigned seed, unsigned first, unsigned count, std::size_t n) {

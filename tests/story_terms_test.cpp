@@ -4,6 +4,8 @@
 #include <samestory/error.hpp>
 #include <samestory/story_terms.hpp>
 
+#include "support/documents.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -16,15 +18,9 @@ using samestory::term_extractor;
 using samestory::term_statistics;
 using samestory::term_weight;
 
-namespace {
+using samestory::test::with;
 
-// Options with a few fields set (designated initializers trip -Wmissing-field-initializers).
-template <class T, class F>
-T with(F f) {
-  T o;
-  f(o);
-  return o;
-}
+namespace {
 
 double norm2(const std::vector<term_weight>& v) {
   double n = 0;
