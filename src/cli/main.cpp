@@ -121,31 +121,50 @@ struct input {
   std::ifstream file;
 };
 
+// Walks a subcommand's arguments: the flag at the cursor, and value() for a
+// flag that takes the next argument.
+struct argument_cursor {
+  const std::vector<std::string>& args;
+  std::size_t i = 0;
+
+  bool done() const { return i >= args.size(); }
+  const std::string& flag() const { return args[i]; }
+  const std::string& value() {
+    if (i + 1 >= args.size()) throw usage_error{args[i] + " needs a value"};
+    return args[++i];
+  }
+};
+
+// The next line of a JSONL input, which must be an object. @return false at the end
+bool next_object(samestory::jsonl_reader& reader, samestory::json_value& value) {
+  if (!reader.next(value)) return false;
+  if (value.type() != samestory::json_value::kind::object) {
+    throw samestory::parse_error(reader.line(), 0, "a line must hold a JSON object");
+  }
+  return true;
+}
+
 int cluster_command(const std::vector<std::string>& args) {
   std::string level = "stories", path;
   bool online = false;
   std::optional<double> threshold;
   samestory::cluster_options options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw usage_error{a + " needs a value"};
-      return args[++i];
-    };
+  for (argument_cursor arg{args}; !arg.done(); ++arg.i) {
+    const std::string& a = arg.flag();
     if (a == "--help" || a == "-h") {
       std::fputs(cluster_help, stdout);
       return 0;
     } else if (a == "--level") {
-      level = value();
+      level = arg.value();
       if (level != "stories" && level != "copies") {
         throw usage_error{"--level must be stories or copies, not '" + level + "'"};
       }
     } else if (a == "--online") {
       online = true;
     } else if (a == "--window") {
-      options.time_window_seconds = parse_duration(value());
+      options.time_window_seconds = parse_duration(arg.value());
     } else if (a == "--threshold") {
-      threshold = parse_unit_interval("--threshold", value());
+      threshold = parse_unit_interval("--threshold", arg.value());
     } else if (!a.empty() && a[0] == '-' && a != "-") {
       throw usage_error{"unknown option " + a};
     } else if (path.empty()) {
@@ -172,10 +191,7 @@ int cluster_command(const std::vector<std::string>& args) {
   samestory::json_value value;
   while (true) {
     try {
-      if (!reader.next(value)) break;
-      if (value.type() != samestory::json_value::kind::object) {
-        throw samestory::parse_error(reader.line(), 0, "a line must hold a JSON object");
-      }
+      if (!next_object(reader, value)) break;
       samestory::document_record r = samestory::to_document_record(value, reader.line());
       const auto [it, fresh] = line_of_id.emplace(r.id, r.line);
       if (!fresh) {
@@ -228,10 +244,7 @@ samestory::ordered_labels read_labels(const std::string& path, const std::string
   samestory::json_value v;
   while (true) {
     try {
-      if (!reader.next(v)) break;
-      if (v.type() != samestory::json_value::kind::object) {
-        throw samestory::parse_error(reader.line(), 0, "a line must hold a JSON object");
-      }
+      if (!next_object(reader, v)) break;
       const samestory::json_value* id = v.find("id");
       if (id == nullptr) throw samestory::parse_error(reader.line(), 0, "no \"id\" field");
       const samestory::json_value* label = v.find(key);
@@ -253,23 +266,19 @@ samestory::ordered_labels read_labels(const std::string& path, const std::string
 
 int eval_command(const std::vector<std::string>& args) {
   std::string gold, gold_key, pred, pred_key;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw usage_error{a + " needs a value"};
-      return args[++i];
-    };
+  for (argument_cursor arg{args}; !arg.done(); ++arg.i) {
+    const std::string& a = arg.flag();
     if (a == "--help" || a == "-h") {
       std::fputs(eval_help, stdout);
       return 0;
     } else if (a == "--gold") {
-      gold = value();
+      gold = arg.value();
     } else if (a == "--gold-key") {
-      gold_key = value();
+      gold_key = arg.value();
     } else if (a == "--pred") {
-      pred = value();
+      pred = arg.value();
     } else if (a == "--pred-key") {
-      pred_key = value();
+      pred_key = arg.value();
     } else {
       throw usage_error{"unknown argument " + a};
     }
