@@ -20,6 +20,8 @@
 #include <unicode/unistr.h>
 #include <samestory/samestory.hpp>
 
+#include "corpus.hpp"
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -49,25 +51,7 @@ double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-// splitmix64, so the corpus depends on the seed only (not on the library's
-// std::shuffle or distribution implementations).
-struct rng {
-  std::uint64_t state;
-  std::uint64_t next() {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
-  bool chance(double p) { return uniform() < p; }
-  template <class T>
-  void shuffle(std::vector<T>& v) {
-    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(i)]);
-  }
-};
+using bench::rng;  // splitmix64: the corpus depends on the seed only
 
 // The edits a derived copy can carry; a bit each.
 enum edit : unsigned {

@@ -2,6 +2,8 @@
 // news corpus, and JSONL files such as the shared evaluation data.
 #pragma once
 
+#include <samestory/jsonl.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -54,6 +56,15 @@ struct rng {
     return z ^ (z >> 31);
   }
   std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  bool chance(double p) { return uniform() < p; }
+  // Fisher-Yates with this generator, so an order depends on the seed only
+  // (not on the standard library's std::shuffle).
+  template <class T>
+  void shuffle(std::vector<T>& v) {
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(i)]);
+  }
 };
 
 inline void append_utf8(std::string& s, char32_t c) {
@@ -124,101 +135,35 @@ inline corpus synthetic_chinese(std::size_t megabytes, std::uint64_t seed,
   return c;
 }
 
-// Decodes one JSON string starting at the opening quote s[i]; advances i past it.
-inline std::string json_string(const std::string& s, std::size_t& i) {
-  std::string out;
-  auto hex4 = [&](std::size_t at) -> unsigned {
-    if (at + 4 > s.size()) throw std::runtime_error("truncated \\u escape");
-    return static_cast<unsigned>(std::stoul(s.substr(at, 4), nullptr, 16));
-  };
-  for (++i; i < s.size(); ++i) {
-    const char ch = s[i];
-    if (ch == '"') {
-      ++i;
-      return out;
-    }
-    if (ch != '\\') {
-      out += ch;
-      continue;
-    }
-    if (++i >= s.size()) break;
-    switch (s[i]) {
-      case 'n':
-        out += '\n';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'u': {
-        char32_t cp = hex4(i + 1);
-        i += 4;
-        if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < s.size() && s[i + 1] == '\\' &&
-            s[i + 2] == 'u') {
-          const char32_t lo = hex4(i + 3);
-          if (lo >= 0xDC00 && lo < 0xE000) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            i += 6;
-          }
-        }
-        if (cp < 0x10000) {
-          append_utf8(out, cp);
-        } else {
-          out += static_cast<char>(0xF0 | (cp >> 18));
-          out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-          out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-          out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-        break;
-      }
-      default:
-        out += s[i];
-    }
-  }
-  throw std::runtime_error("unterminated JSON string");
-}
-
-// The top-level string and number fields of each JSONL line (numbers kept as
-// their text). A bench reader, not a validating parser: the library's own
-// JSONL reader arrives with the command line.
+// The top-level string, number, boolean and null fields of each JSONL line
+// (numbers and literals kept as their JSON text), read with the library's
+// JSONL reader. Lines that are not JSON objects are skipped.
 inline std::vector<std::map<std::string, std::string>> read_jsonl_fields(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open " + path);
   std::vector<std::map<std::string, std::string>> records;
-  for (std::string line; std::getline(in, line);) {
+  samestory::jsonl_reader reader(in);
+  samestory::json_value line;
+  using kind = samestory::json_value::kind;
+  while (reader.next(line)) {
+    if (line.type() != kind::object) continue;
     std::map<std::string, std::string> fields;
-    int depth = 0;
-    for (std::size_t i = 0; i < line.size();) {
-      const char ch = line[i];
-      if (ch == '{' || ch == '[') {
-        ++depth, ++i;
-      } else if (ch == '}' || ch == ']') {
-        --depth, ++i;
-      } else if (ch == '"') {
-        std::string key = json_string(line, i);
-        std::size_t j = i;
-        while (j < line.size() && line[j] == ' ') ++j;
-        if (depth != 1 || j == line.size() || line[j] != ':') continue;  // a value, not a key
-        ++j;
-        while (j < line.size() && line[j] == ' ') ++j;
-        i = j;
-        if (i < line.size() && line[i] == '"') {
-          fields[key] = json_string(line, i);
-        } else {
-          const std::size_t b = i;
-          while (i < line.size() && line[i] != ',' && line[i] != '}') ++i;
-          fields[key] = line.substr(b, i - b);
-        }
-      } else {
-        ++i;
+    for (const auto& [key, value] : line.members()) {
+      switch (value.type()) {
+        case kind::string:
+          fields[key] = value.as_string();
+          break;
+        case kind::number:
+          fields[key] = value.number_text();
+          break;
+        case kind::boolean:
+          fields[key] = value.as_bool() ? "true" : "false";
+          break;
+        case kind::null:
+          fields[key] = "null";
+          break;
+        default:
+          break;  // arrays and objects: no bench reads them
       }
     }
     if (!fields.empty()) records.push_back(std::move(fields));
