@@ -3,9 +3,14 @@
 //
 //   copy_quality --sina PATH [--originals 3000] [--seed 7] [--json] [--examples 5]
 //                [--copy-jaccard 0.5] [--copy-containment 0.8] [--copy-min-shingles 50]
-//                [--candidate-jaccard 0.3]
+//                [--candidate-jaccard 0.3] [--keep-partial]
 //
-// The first N Sina articles of at least 200 bytes are the originals. A random
+// The first N Sina articles of at least 200 bytes are the originals, except
+// an article that partly copies an earlier original (exact 3-gram Jaccard
+// 0.2-0.5 or containment 0.5-0.8: a rewrite that kept a few paragraphs of
+// the wire text). Whether such a pair is "a copy" is a matter of taste, and
+// a generated copy of one would decide it by accident, so they are left out
+// (--keep-partial keeps them, as in the first version of this bench). A random
 // 40% of them get 1-3 derived copies, each a random mix of the edits below
 // (some derived from an earlier copy: a repost of a repost). Gold: an
 // original and its copies are one copy group; originals that are already
@@ -280,6 +285,7 @@ struct options {
   std::size_t originals = 3000;
   std::uint64_t seed = 7;
   bool json = false;
+  bool keep_partial = false;
   std::size_t examples = 5;
   samestory::cluster_options cluster;
 };
@@ -590,12 +596,48 @@ void report(const context& ctx, const char* name, const copy_scores& s, std::siz
   }
 }
 
+// Keeps the first opt.originals articles that do not partly copy an
+// earlier kept one (see the file comment); @return how many were left out.
+std::size_t choose_originals(const options& opt, std::vector<samestory::document_record>& pool) {
+  if (opt.keep_partial) {
+    if (pool.size() > opt.originals) pool.resize(opt.originals);
+    return 0;
+  }
+  const samestory::text_pipeline pipeline(opt.cluster.pipeline);
+  std::vector<std::vector<std::uint64_t>> sets(pool.size());
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    pipeline.shingles(pool[i].text, sets[i]);
+    std::sort(sets[i].begin(), sets[i].end());
+    sets[i].erase(std::unique(sets[i].begin(), sets[i].end()), sets[i].end());
+  }
+  std::vector<std::vector<std::size_t>> partner(pool.size());  // earlier partial copies
+  for (const auto& p : exact_similar_pairs(sets, pool.size(), 0.2, 0.5)) {
+    const bool copy = p.f.jaccard >= 0.5 || p.f.containment >= 0.8;
+    if (!copy) partner[p.b].push_back(p.a);
+  }
+  std::vector<bool> kept(pool.size(), false);
+  std::vector<samestory::document_record> out;
+  std::size_t left_out = 0;
+  for (std::size_t i = 0; i < pool.size() && out.size() < opt.originals; ++i) {
+    const bool partial = std::any_of(partner[i].begin(), partner[i].end(),
+                                     [&](std::size_t a) { return kept[a]; });
+    if (partial) {
+      ++left_out;
+      continue;
+    }
+    kept[i] = true;
+    out.push_back(std::move(pool[i]));
+  }
+  pool = std::move(out);
+  return left_out;
+}
+
 [[noreturn]] void usage() {
   std::fprintf(
       stderr,
       "usage: copy_quality --sina PATH [--originals N] [--seed S] [--json] [--examples N]\n"
       "       [--copy-jaccard X] [--copy-containment X] [--copy-min-shingles N]\n"
-      "       [--candidate-jaccard X]\n");
+      "       [--candidate-jaccard X] [--keep-partial]\n");
   std::exit(2);
 }
 
@@ -615,6 +657,8 @@ options parse(int argc, char** argv) {
       o.seed = std::stoull(value());
     } else if (a == "--json") {
       o.json = true;
+    } else if (a == "--keep-partial") {
+      o.keep_partial = true;
     } else if (a == "--examples") {
       o.examples = std::stoul(value());
     } else if (a == "--copy-jaccard") {
@@ -646,11 +690,13 @@ int run(const options& opt) {
     while (reader.next(v)) {
       auto rec = samestory::to_document_record(v, reader.line());
       if (!rec.title.empty()) titles.push_back(rec.title);
-      if (originals.size() < opt.originals && rec.text.size() >= 200) {
+      // Twice as many as needed, for those left out as partial copies.
+      if (originals.size() < 2 * opt.originals && rec.text.size() >= 200) {
         originals.push_back(std::move(rec));
       }
     }
   }
+  const std::size_t partial = choose_originals(opt, originals);
   const double load_s = seconds_since(t_load);
 
   const auto t_gen = clock_type::now();
@@ -667,6 +713,8 @@ int run(const options& opt) {
   }
   std::fprintf(table, "copy_quality: %s, seed %llu\n", opt.sina.c_str(),
                static_cast<unsigned long long>(opt.seed));
+  std::fprintf(table, "originals: %zu articles left out as partial copies of an earlier one%s\n",
+               partial, opt.keep_partial ? " (--keep-partial: none)" : "");
   std::fprintf(
       table,
       "corpus: %zu originals (%zu Sina titles read), %zu with copies, %zu copies, %zu docs\n",
@@ -829,12 +877,19 @@ int run(const options& opt) {
     if (!hit && k != 3) missed.push_back(p);
   }
   const double lsh_s = seconds_since(t_lsh);
-  const double lsh_r = ratio(found, target.size());
+  // The target: pairs the copy rule can accept. Containment of a set under
+  // copy_min_shingles never makes a copy, so missing it as a candidate costs nothing.
+  const std::size_t rule_pairs = target.size() - buckets[3].pairs;
+  const std::size_t rule_found = found - buckets[3].found;
+  const double lsh_r = ratio(rule_found, rule_pairs);
   std::fprintf(table, "\nlsh candidates: %s\n", tuning.describe().c_str());
   std::fprintf(table,
-               "  candidate recall %.4f %s (target >= 0.99) over %zu pairs with exact J >= 0.5 or "
-               "C >= 0.8  %.2f s\n",
-               lsh_r, lsh_r >= 0.99 ? "ok" : "MISS", target.size(), lsh_s);
+               "  candidate recall %.4f %s (target >= 0.99) over %zu pairs the copy rule accepts "
+               "(exact J >= 0.5, or C >= 0.8 with >= %u shingles)  %.2f s\n",
+               lsh_r, lsh_r >= 0.99 ? "ok" : "MISS", rule_pairs, opt.cluster.copy_min_shingles,
+               lsh_s);
+  std::fprintf(table, "    %-42s %.4f of %4zu\n", "all pairs with J >= 0.5 or C >= 0.8",
+               ratio(found, target.size()), target.size());
   for (const auto& bk : buckets) {
     std::fprintf(table, "    %-42s %.4f of %4zu\n", bk.name, ratio(bk.found, bk.pairs), bk.pairs);
   }
@@ -852,11 +907,13 @@ int run(const options& opt) {
         "\"small_not_merged\": %zu, \"docs\": %zu}\n",
         orig_pairs, orig_by_jaccard, orig_small, c.originals);
     std::printf(
-        "{\"name\": \"lsh-candidate-recall\", \"recall\": %.4f, \"pairs\": %zu, \"jaccard_pairs\": "
+        "{\"name\": \"lsh-candidate-recall\", \"recall\": %.4f, \"pairs\": %zu, \"all_recall\": "
+        "%.4f, \"all_pairs\": %zu, \"jaccard_pairs\": "
         "%zu, \"jaccard_recall\": %.4f, \"containment_pairs\": %zu, \"containment_recall\": "
         "%.4f, \"copy_pairs\": %zu, \"copy_recall\": %.4f, \"bands\": %u, \"rows\": %u, "
         "\"docs\": %zu, \"seconds\": %.3f}\n",
-        lsh_r, target.size(), buckets[0].pairs, ratio(buckets[0].found, buckets[0].pairs),
+        lsh_r, rule_pairs, ratio(found, target.size()), target.size(), buckets[0].pairs,
+        ratio(buckets[0].found, buckets[0].pairs),
         target.size() - buckets[0].pairs,
         ratio(found - buckets[0].found, target.size() - buckets[0].pairs), with_copy,
         ratio(with_copy_found, with_copy), tuning.parameters.bands, tuning.parameters.rows, n,

@@ -195,7 +195,9 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
     }
   }
 
-  // 3. Near copies: LSH candidates, verified by their estimates.
+  // 3. Near copies: LSH candidates, verified by their estimates, or on their
+  // exact shingle sets when an estimate is too close to a threshold to trust
+  // (union-find would carry one false link into a whole group).
   {
     lsh_index index(engine.lsh, engine.hasher);
     std::vector<document_id> ids(unique.size());
@@ -206,8 +208,10 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
     }
     index.insert_batch(ids, sigs, {}, options.threads);
     std::vector<std::vector<copy_edge>> found(unique.size());
+    std::vector<std::vector<copy_edge>> unsure(unique.size());
     detail::parallel_for(unique.size(), options.threads, [&](std::size_t u) {
       const std::size_t i = unique[u];
+      const std::uint64_t size = prepared[i].signature.set_size();
       for (const match& m : index.query(prepared[i].signature)) {
         const std::size_t j = static_cast<std::size_t>(m.id);
         if (j <= i || !detail::within_window(options, documents[i].time, documents[j].time)) {
@@ -215,13 +219,52 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
         }
         double s = 0;
         bool by_containment = false;
-        if (detail::is_copy(options, m, prepared[i].signature.set_size(), s, by_containment)) {
+        if (detail::near_copy_threshold(options, m, size)) {
+          unsure[u].push_back({i, j, 0.0, false});
+        } else if (detail::is_copy(options, m, size, s, by_containment)) {
           found[u].push_back({i, j, s, by_containment});
         }
       }
     });
+    // Exact sets of the documents in unsure pairs, each computed once.
+    std::vector<copy_edge> check;
+    for (auto& f : unsure) check.insert(check.end(), f.begin(), f.end());
+    unsure = {};
+    std::vector<std::size_t> involved;
+    for (const copy_edge& e : check) involved.push_back(e.a), involved.push_back(e.b);
+    std::sort(involved.begin(), involved.end());
+    involved.erase(std::unique(involved.begin(), involved.end()), involved.end());
+    std::vector<std::vector<std::uint64_t>> sets(involved.size());
+    detail::parallel_for(involved.size(), options.threads, [&](std::size_t k) {
+      thread_local processed_text scratch;
+      sets[k] = detail::copy_shingles(engine, documents[involved[k]], scratch);
+    });
+    auto set_of = [&](std::size_t i) -> const std::vector<std::uint64_t>& {
+      return sets[static_cast<std::size_t>(
+          std::lower_bound(involved.begin(), involved.end(), i) - involved.begin())];
+    };
+    std::vector<char> accepted(check.size(), 0);
+    detail::parallel_for(check.size(), options.threads, [&](std::size_t k) {
+      copy_edge& e = check[k];
+      const auto& a = set_of(e.a);
+      const auto& b = set_of(e.b);
+      double j = 0, c = 0;
+      detail::exact_overlap(a, b, j, c);
+      if (j >= options.copy_jaccard) {
+        e.similarity = j;
+        accepted[k] = 1;
+      } else if (std::min(a.size(), b.size()) >= options.copy_min_shingles &&
+                 c >= options.copy_containment) {
+        e.similarity = c;
+        e.by_containment = true;
+        accepted[k] = 1;
+      }
+    });
     std::vector<copy_edge> near;
     for (auto& f : found) near.insert(near.end(), f.begin(), f.end());
+    for (std::size_t k = 0; k < check.size(); ++k) {
+      if (accepted[k] != 0) near.push_back(check[k]);
+    }
     // Strongest first, so each group's links form its maximum spanning tree.
     std::sort(near.begin(), near.end(), [](const copy_edge& x, const copy_edge& y) {
       return std::tie(y.similarity, x.a, x.b) < std::tie(x.similarity, y.a, y.b);

@@ -27,6 +27,12 @@ void validate(const cluster_options& o) {
   }
   unit(o.copy_jaccard, "copy_jaccard", true);
   unit(o.copy_containment, "copy_containment", true);
+  if (!(o.online_copy_margin >= 0.0 && o.online_copy_margin < o.copy_jaccard &&
+        o.online_copy_margin < o.copy_containment)) {
+    throw invalid_options_error("cluster_options::online_copy_margin is " +
+                                std::to_string(o.online_copy_margin) +
+                                ", allowed [0, min(copy_jaccard, copy_containment))");
+  }
   unit(o.story_threshold, "story_threshold", true);
   unit(o.online_story_threshold, "online_story_threshold", true);
   unit(o.headline_story_threshold, "headline_story_threshold", true);
@@ -57,15 +63,65 @@ cluster_engine::cluster_engine(const cluster_options& o)
       lsh(tune_lsh({.threshold = o.copy_candidate_jaccard, .num_hashes = o.num_hashes})
               .parameters) {}
 
+namespace {
+// The body, or the title when there is no body (headlines only): the text
+// the copy level compares. Leaves the normalized text and shingles in scratch.
+// @return whether the title stood in for an empty body
+bool copy_text(const cluster_engine& engine, const document& doc, processed_text& scratch) {
+  engine.pipeline.process(doc.text, scratch, nullptr, doc.source);
+  if (scratch.normalized.is_empty() && !doc.title.empty()) {
+    scratch.normalized = engine.pipeline.text_normalizer().normalize(doc.title);
+    engine.pipeline.text_shingler().hash(scratch.normalized, scratch.shingles);
+    return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::vector<std::uint64_t> copy_shingles(const cluster_engine& engine, const document& doc,
+                                         processed_text& scratch) {
+  copy_text(engine, doc, scratch);
+  std::vector<std::uint64_t> s(scratch.shingles.begin(), scratch.shingles.end());
+  std::sort(s.begin(), s.end());
+  s.erase(std::unique(s.begin(), s.end()), s.end());
+  return s;
+}
+
+bool near_copy_threshold(const cluster_options& o, const match& m,
+                         std::uint64_t query_set_size) noexcept {
+  constexpr double jaccard_margin = 0.15;      // about 3.4 standard deviations at J = 0.5
+  constexpr double containment_margin = 0.2;
+  if (m.jaccard >= o.copy_jaccard + jaccard_margin) return false;  // surely a copy
+  if (m.jaccard >= o.copy_jaccard - jaccard_margin) return true;
+  const std::uint64_t smaller = std::min(query_set_size, m.set_size);
+  return smaller >= o.copy_min_shingles && m.containment >= o.copy_containment - containment_margin;
+}
+
+void exact_overlap(std::span<const std::uint64_t> a, std::span<const std::uint64_t> b,
+                   double& jaccard, double& containment) noexcept {
+  std::size_t common = 0;
+  for (std::size_t i = 0, j = 0; i < a.size() && j < b.size();) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      ++common, ++i, ++j;
+    }
+  }
+  const std::size_t all = a.size() + b.size() - common;
+  const std::size_t smaller = std::min(a.size(), b.size());
+  jaccard = all == 0 ? 0.0 : static_cast<double>(common) / static_cast<double>(all);
+  containment = smaller == 0 ? 0.0 : static_cast<double>(common) / static_cast<double>(smaller);
+}
+
 prepared_document prepare(const cluster_engine& engine, const document& doc,
                           processed_text& scratch) {
   prepared_document p;
-  engine.pipeline.process(doc.text, scratch, nullptr, doc.source);
-  p.counts = engine.terms.counts(doc.title, scratch.normalized, doc.text);
-  if (scratch.normalized.is_empty() && !doc.title.empty()) {
-    // Headlines only: the title is the text at the copy level too.
-    scratch.normalized = engine.pipeline.text_normalizer().normalize(doc.title);
-    engine.pipeline.text_shingler().hash(scratch.normalized, scratch.shingles);
+  if (copy_text(engine, doc, scratch)) {
+    p.counts = engine.terms.counts(doc.title, std::string_view{});  // a headline alone
+  } else {
+    p.counts = engine.terms.counts(doc.title, scratch.normalized, doc.text);
   }
   p.is_empty = scratch.normalized.is_empty();
   p.length = scratch.normalized.text.size();
@@ -76,14 +132,14 @@ prepared_document prepare(const cluster_engine& engine, const document& doc,
 }
 
 bool is_copy(const cluster_options& o, const match& m, std::uint64_t query_set_size,
-             double& similarity, bool& by_containment) noexcept {
-  if (m.jaccard >= o.copy_jaccard) {
+             double& similarity, bool& by_containment, double margin) noexcept {
+  if (m.jaccard >= o.copy_jaccard - margin) {
     similarity = m.jaccard;
     by_containment = false;
     return true;
   }
   const std::uint64_t smaller = std::min(query_set_size, m.set_size);
-  if (smaller >= o.copy_min_shingles && m.containment >= o.copy_containment) {
+  if (smaller >= o.copy_min_shingles && m.containment >= o.copy_containment - margin) {
     similarity = m.containment;
     by_containment = true;
     return true;

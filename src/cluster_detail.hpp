@@ -41,9 +41,26 @@ struct prepared_document {
 prepared_document prepare(const cluster_engine& engine, const document& doc,
                           processed_text& scratch);
 
-// Whether an LSH match is a copy; sets the similarity to report.
+// The distinct copy-level shingle hashes of a document, sorted: what
+// prepare() signs, for checking a pair exactly.
+std::vector<std::uint64_t> copy_shingles(const cluster_engine& engine, const document& doc,
+                                         processed_text& scratch);
+
+// Whether an estimate is too close to a copy threshold to trust: with
+// k = 128 the Jaccard estimate's standard deviation is about 0.044 at 0.5,
+// and a containment derived from it wanders further. Such pairs are checked
+// on their exact shingle sets when the texts are at hand (batch).
+bool near_copy_threshold(const cluster_options& o, const match& m,
+                         std::uint64_t query_set_size) noexcept;
+
+// Exact Jaccard and containment (of the smaller in the larger) of two sorted sets.
+void exact_overlap(std::span<const std::uint64_t> a, std::span<const std::uint64_t> b,
+                   double& jaccard, double& containment) noexcept;
+
+// Whether an LSH match is a copy by its estimates, which may fall `margin`
+// below the thresholds; sets the similarity to report.
 bool is_copy(const cluster_options& o, const match& m, std::uint64_t query_set_size,
-             double& similarity, bool& by_containment) noexcept;
+             double& similarity, bool& by_containment, double margin = 0.0) noexcept;
 
 inline bool within_window(const cluster_options& o, std::optional<std::int64_t> a,
                           std::optional<std::int64_t> b) noexcept {

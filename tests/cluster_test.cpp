@@ -6,6 +6,7 @@
 #include <samestory/cluster.hpp>
 #include <samestory/error.hpp>
 #include <samestory/story_terms.hpp>
+#include <samestory/text_pipeline.hpp>
 
 #include "support/documents.hpp"
 #include "support/files.hpp"
@@ -210,6 +211,61 @@ TEST_CASE("cluster: a copy with junk punctuation and a few words changed is a ne
   CHECK_FALSE(c.copies[0].links[0].by_containment);
 }
 
+namespace {
+
+// Two texts sharing a block of `common` words, each with `own` words of its
+// own, so their exact 3-gram Jaccard is about common / (common + 2 own).
+std::pair<std::string, std::string> overlapping(std::mt19937& rng, std::size_t common,
+                                                std::size_t own) {
+  const auto shared = draw(rng, 0, 1000, common);
+  auto a = draw(rng, 1000, 1000, own);
+  auto b = draw(rng, 2000, 1000, own);
+  a.insert(a.begin(), shared.begin(), shared.end());
+  b.insert(b.begin(), shared.begin(), shared.end());
+  return {join(a), join(b)};
+}
+
+double exact_jaccard(const std::string& a, const std::string& b) {
+  const samestory::text_pipeline pipeline;
+  std::vector<std::uint64_t> x, y, both;
+  pipeline.shingles(a, x);
+  pipeline.shingles(b, y);
+  std::sort(x.begin(), x.end());
+  x.erase(std::unique(x.begin(), x.end()), x.end());
+  std::sort(y.begin(), y.end());
+  y.erase(std::unique(y.begin(), y.end()), y.end());
+  std::set_intersection(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(both));
+  return static_cast<double>(both.size()) / static_cast<double>(x.size() + y.size() - both.size());
+}
+
+}  // namespace
+
+TEST_CASE("cluster: a pair near the Jaccard threshold is decided on its exact shingles",
+          "[cluster]") {
+  // With k = 128 the estimate of J = 0.46 reaches 0.5 about one time in
+  // six; over twelve such pairs an estimate-only rule would all but surely
+  // let one through. Below 0.5 exactly: never a copy; above: always.
+  std::mt19937 rng(29);
+  for (int round = 0; round < 12; ++round) {
+    const bool above = round % 2 == 1;
+    const auto [a, b] = overlapping(rng, above ? 540 : 460, above ? 230 : 270);
+    const double j = exact_jaccard(a, b);
+    REQUIRE((above ? j >= 0.52 : j <= 0.48));
+    const std::vector<document> docs = {doc(1, a), doc(2, b)};
+    const auto c = cluster_documents(docs, with<cluster_options>([](auto& o) { o.threads = 1; }));
+    INFO("round " << round << ", exact J " << j);
+    if (above) {
+      REQUIRE(of(c, 2).copy == 1);
+      REQUIRE(c.copies.front().links.size() == 1);
+      CHECK_FALSE(c.copies.front().links[0].by_containment);
+      // Near the threshold the reported similarity is the exact one.
+      if (std::abs(j - 0.5) < 0.15) CHECK(c.copies.front().links[0].similarity == Approx(j));
+    } else {
+      CHECK(of(c, 2).copy == 2);
+    }
+  }
+}
+
 TEST_CASE("cluster: an excerpt joins its source by containment", "[cluster]") {
   std::mt19937 rng(21);
   const auto full = draw(rng, 0, 400, 500);
@@ -357,6 +413,12 @@ TEST_CASE("cluster: invalid options throw invalid_options_error", "[cluster]") {
       samestory::invalid_options_error);
   CHECK_THROWS_AS(
       cluster_documents(docs, with<cluster_options>([](auto& o) { o.terms.cjk_n = 0; })),
+      samestory::invalid_options_error);
+  CHECK_THROWS_AS(
+      cluster_documents(docs, with<cluster_options>([](auto& o) { o.online_copy_margin = -0.1; })),
+      samestory::invalid_options_error);
+  CHECK_THROWS_AS(
+      cluster_documents(docs, with<cluster_options>([](auto& o) { o.online_copy_margin = 0.5; })),
       samestory::invalid_options_error);
 }
 
