@@ -2,6 +2,7 @@
 // labels, next to a plain TF-IDF baseline given every advantage?
 //
 //   story_quality --ecb ecbplus.jsonl --uci uci_news_aggregator_head.jsonl [--json]
+//   story_quality --labelled FILE.jsonl   (any set with "cluster" labels: batch and online)
 //
 // - ECB+ (batch): cluster_documents with default options, then a sweep of
 //   story_threshold; against TF-IDF cosine (Salton & Buckley 1988) with
@@ -163,10 +164,14 @@ void emit(const std::vector<result>& rows, const data_set& d, bool json) {
 // Baseline thresholds: 0.02..0.60 in steps of 0.01.
 const std::vector<double> baseline_thresholds = steps(2, 60, 1);
 
-void run_ecb(const data_set& d, bool json) {
+// --linkage: the batch story linkage to measure (default: the library's).
+std::optional<samestory::story_linkage> linkage_choice;
+
+void run_batch(const data_set& d, bool json) {
   const auto docs = as_documents(d);
   auto ours = [&](std::optional<double> t) {
     samestory::cluster_options o;
+    if (linkage_choice) o.story_linkage = *linkage_choice;
     if (t) o.story_threshold = *t;
     const auto t0 = clock_type::now();
     const auto c = samestory::cluster_documents(docs, o);
@@ -213,7 +218,7 @@ void run_ecb(const data_set& d, bool json) {
   }
 }
 
-void run_uci(const data_set& d, bool json) {
+void run_online(const data_set& d, bool json) {
   const auto docs = as_documents(d);
   auto ours = [&](std::optional<double> t) {
     samestory::cluster_options o;
@@ -255,30 +260,42 @@ void run_uci(const data_set& d, bool json) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string ecb, uci;
+  std::string ecb, uci, other;
   bool json = false;
+  const char* usage =
+      "usage: story_quality [--ecb ecbplus.jsonl] [--uci uci.jsonl] [--labelled FILE.jsonl] "
+      "[--linkage complete|average] [--json]\n";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--json") {
       json = true;
-    } else if ((a == "--ecb" || a == "--uci") && i + 1 < argc) {
-      (a == "--ecb" ? ecb : uci) = argv[++i];
+    } else if (a == "--linkage" && i + 1 < argc) {
+      const std::string l = argv[++i];
+      linkage_choice = l == "average" ? samestory::story_linkage::average
+                                      : samestory::story_linkage::complete;
+    } else if ((a == "--ecb" || a == "--uci" || a == "--labelled") && i + 1 < argc) {
+      (a == "--ecb" ? ecb : a == "--uci" ? uci : other) = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: story_quality --ecb ecbplus.jsonl --uci uci.jsonl [--json]\n");
+      std::fprintf(stderr, "%s", usage);
       return 2;
     }
   }
-  if (ecb.empty() && uci.empty()) {
-    std::fprintf(stderr, "usage: story_quality --ecb ecbplus.jsonl --uci uci.jsonl [--json]\n");
+  if (ecb.empty() && uci.empty() && other.empty()) {
+    std::fprintf(stderr, "%s", usage);
     return 2;
   }
   try {
-    // Load both first so that a bad path fails before minutes of work.
-    std::optional<data_set> e, u;
+    // Load all first so that a bad path fails before minutes of work.
+    std::optional<data_set> e, u, l;
     if (!ecb.empty()) e = load("ecbplus", ecb);
     if (!uci.empty()) u = load("uci_news_aggregator_head", uci);
-    if (e) run_ecb(*e, json);
-    if (u) run_uci(*u, json);
+    if (!other.empty()) l = load(other, other);
+    if (e) run_batch(*e, json);
+    if (u) run_online(*u, json);
+    if (l) {  // any labelled set (one with a "cluster" field), both ways
+      run_batch(*l, json);
+      run_online(*l, json);
+    }
   } catch (const std::exception& ex) {
     std::fprintf(stderr, "story_quality: %s\n", ex.what());
     return 1;

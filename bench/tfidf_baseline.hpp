@@ -35,21 +35,47 @@ namespace samestory_bench {
 /// Documents × terms, rows L2-normalized. Row-major so that a row is one document.
 using doc_matrix = Eigen::SparseMatrix<double, Eigen::RowMajor, int>;
 
-/// Word unigrams: maximal runs of ASCII letters and digits, lowercased; every
-/// other byte (UTF-8 included) separates. Appends to `out`.
+/// Terms: maximal runs of ASCII letters and digits, lowercased, and for CJK
+/// text (which has no spaces) overlapping character bigrams, the usual plain
+/// indexing unit for Chinese. Every other character separates. Appends to `out`.
 inline void tokenize(std::string_view text, std::vector<std::string>& out) {
   std::string word;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool alnum = (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
-    if (alnum) {
-      word.push_back(static_cast<char>(u >= 'A' && u <= 'Z' ? u - 'A' + 'a' : u));
-    } else if (!word.empty()) {
-      out.push_back(std::move(word));
-      word.clear();
+  std::string prev_cjk;  // the previous character, when it was CJK
+  auto flush = [&] {
+    if (!word.empty()) out.push_back(std::move(word));
+    word.clear();
+  };
+  for (std::size_t i = 0; i < text.size();) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    const std::size_t len = u < 0x80 ? 1 : u < 0xE0 ? 2 : u < 0xF0 ? 3 : 4;
+    if (i + len > text.size()) break;  // a truncated last character
+    if (u < 0x80) {
+      prev_cjk.clear();
+      const bool alnum =
+          (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
+      if (alnum) {
+        word.push_back(static_cast<char>(u >= 'A' && u <= 'Z' ? u - 'A' + 'a' : u));
+      } else {
+        flush();
+      }
+      ++i;
+      continue;
     }
+    flush();
+    const std::string ch(text.substr(i, len));
+    // U+3400..U+9FFF (CJK ideographs), U+3040..U+30FF (kana), U+AC00..U+D7AF (Hangul):
+    // three-byte sequences from E3 90 80 to E9 BF BF, and EA B0 80 to ED 9E AF.
+    const bool cjk = len == 3 && ((u == 0xE3 && static_cast<unsigned char>(text[i + 1]) >= 0x81) ||
+                                  (u >= 0xE4 && u <= 0xE9) || (u >= 0xEA && u <= 0xED));
+    if (cjk) {
+      if (!prev_cjk.empty()) out.push_back(prev_cjk + ch);
+      prev_cjk = ch;
+    } else {
+      prev_cjk.clear();
+    }
+    i += len;
   }
-  if (!word.empty()) out.push_back(std::move(word));
+  flush();
 }
 
 /// TF-IDF rows for `texts`: tf = raw count, idf = ln((N + 1) / (df + 1)) + 1

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <queue>
 #include <string>
 #include <tuple>
@@ -40,6 +41,12 @@ struct disjoint_sets {
 // small batch nearly every term is unique, and the vectors would shrink to
 // the few shared terms, inflating every cosine (the seeds' unrelated pair
 // went from 0.04 to 0.40), so there the rule is off.
+// Up to this many units, every pair is a story candidate (about 0.1 s on one core).
+constexpr std::size_t exhaustive_units = 1000;
+
+// Average linkage keeps candidate edges down to this fraction of the threshold.
+constexpr double average_edge_floor = 0.25;
+
 bool skip_singletons(std::size_t units) noexcept {
   return units >= 50;
 }
@@ -66,26 +73,42 @@ struct copy_edge {
   bool by_containment;
 };
 
-// Complete-linkage agglomeration over a sparse graph: a pair without an edge
-// counts as below the threshold, so two clusters may merge only when every
-// cross pair has an edge. Each cluster keeps, per neighbour, how many cross
-// edges it has and their minimum; a neighbour that is not fully connected to
-// both halves of a merge can never become so and is dropped.
-struct complete_linkage {
+// Agglomeration over a sparse graph of units.
+// - complete: a pair without an edge counts as below the threshold, so two
+//   clusters may merge only when every cross pair has an edge; a neighbour
+//   not fully connected to both halves of a merge can never become so and
+//   is dropped. Merge value: the minimum cross similarity.
+// - average (UPGMA): a pair without an edge counts as 0. Merge value: the sum
+//   of cross similarities over the number of cross pairs.
+// Each cluster keeps, per neighbour, the count, minimum and sum of its cross
+// edges; a heap holds candidate merges, checked against the current value
+// when they come up.
+struct agglomeration {
   struct link_state {
     std::uint64_t count = 0;
     double min = 0;
+    double sum = 0;
   };
   struct merge {
     std::size_t a, b;
     double similarity;
   };
 
-  explicit complete_linkage(std::size_t n) : size(n, 1), alive(n, true), neighbours(n) {}
+  agglomeration(std::size_t n, story_linkage l, double t)
+      : linkage(l), threshold(t), size(n, 1), alive(n, true), neighbours(n) {}
 
   void add_edge(std::size_t a, std::size_t b, double s) {
-    neighbours[a][b] = {1, s};
-    neighbours[b][a] = {1, s};
+    neighbours[a][b] = {1, s, s};
+    neighbours[b][a] = {1, s, s};
+  }
+
+  // The merge value of two clusters, or nullopt if they may not merge.
+  std::optional<double> value(std::size_t a, std::size_t c, const link_state& st) const {
+    if (linkage == story_linkage::complete) {
+      if (st.count != size[a] * size[c]) return std::nullopt;
+      return st.min;
+    }
+    return st.sum / static_cast<double>(size[a] * size[c]);
   }
 
   std::vector<merge> run() {
@@ -98,7 +121,8 @@ struct complete_linkage {
     std::priority_queue<item, std::vector<item>, decltype(worse)> heap(worse);
     for (std::size_t a = 0; a < neighbours.size(); ++a) {
       for (const auto& [b, st] : neighbours[a]) {
-        if (a < b) heap.emplace(st.min, a, b);
+        const auto v = value(a, b, st);
+        if (a < b && v && *v >= threshold) heap.emplace(*v, a, b);
       }
     }
     std::vector<merge> merges;
@@ -107,10 +131,9 @@ struct complete_linkage {
       heap.pop();
       if (!alive[a] || !alive[b]) continue;
       const auto it = neighbours[a].find(b);
-      if (it == neighbours[a].end() || it->second.min != s ||
-          it->second.count != size[a] * size[b]) {
-        continue;
-      }
+      if (it == neighbours[a].end()) continue;
+      const auto v = value(a, b, it->second);
+      if (!v || *v != s) continue;  // stale
       merges.push_back({a, b, s});
       // b joins a (a < b keeps the smaller index as the cluster's name).
       auto& na = neighbours[a];
@@ -120,8 +143,15 @@ struct complete_linkage {
       std::unordered_map<std::size_t, link_state> joined;
       for (const auto& [c, st] : na) {
         const auto jt = nb.find(c);
-        if (jt != nb.end())
-          joined[c] = {st.count + jt->second.count, std::min(st.min, jt->second.min)};
+        if (jt != nb.end()) {
+          joined[c] = {st.count + jt->second.count, std::min(st.min, jt->second.min),
+                       st.sum + jt->second.sum};
+        } else if (linkage == story_linkage::average) {
+          joined[c] = st;
+        }
+      }
+      if (linkage == story_linkage::average) {
+        for (const auto& [c, st] : nb) joined.emplace(c, st);
       }
       for (const auto& [c, st] : na) neighbours[c].erase(a);
       for (const auto& [c, st] : nb) neighbours[c].erase(b);
@@ -131,12 +161,15 @@ struct complete_linkage {
       na = std::move(joined);
       for (const auto& [c, st] : na) {
         neighbours[c][a] = st;
-        if (st.count == size[a] * size[c]) heap.emplace(st.min, std::min(a, c), std::max(a, c));
+        const auto w = value(a, c, st);
+        if (w && *w >= threshold) heap.emplace(*w, std::min(a, c), std::max(a, c));
       }
     }
     return merges;
   }
 
+  story_linkage linkage;
+  double threshold;
   std::vector<std::uint64_t> size;
   std::vector<bool> alive;
   std::vector<std::unordered_map<std::size_t, link_state>> neighbours;
@@ -307,6 +340,8 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
 
   // 6. Story candidates: units sharing one of their heaviest terms. A term
   // with a huge posting list is a common word, not a name: it is skipped.
+  // A small batch compares every pair: that costs little, and the result is
+  // then exactly the linkage of all pairwise cosines (story_similarities).
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> postings;
   std::vector<std::vector<std::uint64_t>> keys(units);
   for (std::size_t u = 0; u < units; ++u) {
@@ -315,9 +350,17 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
   }
   const std::size_t max_posting = std::max<std::size_t>(2000, units / 20);
   std::vector<std::vector<std::pair<std::uint32_t, double>>> story_edges(units);
+  // Complete linkage needs only the edges that reach the threshold; average
+  // linkage sums weaker ones too (those under the floor count as 0).
+  const double edge_floor = options.story_linkage == story_linkage::complete
+                                ? options.story_threshold
+                                : options.story_threshold * average_edge_floor;
   detail::parallel_for(units, options.threads, [&](std::size_t u) {
     std::vector<std::uint32_t> cand;
-    for (std::uint64_t t : keys[u]) {
+    if (units <= exhaustive_units) {
+      for (std::size_t v = u + 1; v < units; ++v) cand.push_back(static_cast<std::uint32_t>(v));
+    }
+    for (std::uint64_t t : units <= exhaustive_units ? std::vector<std::uint64_t>{} : keys[u]) {
       const auto& p = postings.at(t);
       if (p.size() > max_posting) continue;
       for (std::uint32_t v : p) {
@@ -329,12 +372,12 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
     for (std::uint32_t v : cand) {
       if (!detail::within_window(options, unit_time[u], unit_time[v])) continue;
       const double s = dot(vec[u], vec[v]);
-      if (s >= options.story_threshold) story_edges[u].emplace_back(v, s);
+      if (s >= edge_floor) story_edges[u].emplace_back(v, s);
     }
   });
 
-  // 7. Complete linkage over the units.
-  complete_linkage linkage(units);
+  // 7. Agglomeration over the units.
+  agglomeration linkage(units, options.story_linkage, options.story_threshold);
   for (std::size_t u = 0; u < units; ++u) {
     for (const auto& [v, s] : story_edges[u]) linkage.add_edge(u, v, s);
   }

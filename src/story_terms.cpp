@@ -88,6 +88,46 @@ const std::unordered_map<std::uint64_t, float>& background_table() {
   return table;
 }
 
+// Each Han character's share of all characters in the same dictionary.
+const std::unordered_map<char32_t, double>& character_table() {
+  static const std::unordered_map<char32_t, double> table = [] {
+    std::unordered_map<char32_t, double> t;
+    const std::string_view blob(background_chars, sizeof(background_chars) - 1);
+    const std::string_view levels(background_levels, sizeof(background_levels) - 1);
+    const auto* end = reinterpret_cast<const unsigned char*>(blob.data() + blob.size());
+    t.reserve(20000);
+    for (std::size_t i = 0; i + 1 < blob.size();) {
+      const detail::decoded d =
+          detail::decode_utf8(reinterpret_cast<const unsigned char*>(blob.data() + i), end);
+      i += d.length;
+      const std::size_t level = levels.find(blob[i++]);
+      t.emplace(d.cp, std::exp(-static_cast<double>(level) / 4.0));
+    }
+    return t;
+  }();
+  return table;
+}
+
+// The chance that a news article of about 600 characters holds a bigram: from
+// the words it occurs in, or, for two characters that meet across a word
+// boundary (的中, 了一: in no word, yet common), by chance from the
+// characters' own frequencies, whichever is higher. A bigram of two rare
+// characters in no word is rarer than anything in the table.
+double background_probability(std::uint64_t term) {
+  constexpr double article_characters = 600.0;
+  constexpr double unseen = 0.0005;
+  const auto& bigrams = background_table();
+  const auto it = bigrams.find(term);
+  double p = it == bigrams.end() ? unseen : it->second;
+  const auto& chars = character_table();
+  const auto a = chars.find(static_cast<char32_t>((term >> 21) & 0x1FFFFF));
+  const auto b = chars.find(static_cast<char32_t>(term & 0x1FFFFF));
+  if (a != chars.end() && b != chars.end()) {
+    p = std::max(p, 1.0 - std::exp(-article_characters * a->second * b->second));
+  }
+  return p;
+}
+
 // A CJK token in the shingler's sense: a character that is a token of its own.
 bool is_cjk(char32_t c) noexcept {
   return detail::class_of(c) == detail::cjk_class;
@@ -199,9 +239,7 @@ double term_statistics::idf(std::uint64_t term) const noexcept {
     // The background counts as that many earlier articles: a small batch
     // still knows 中国 is common and 马斯 is not. A bigram absent from the
     // table is rarer than any in it (the table keeps p >= 0.001).
-    const auto& table = background_table();
-    const auto it = table.find(term);
-    const double p = it == table.end() ? 0.0005 : it->second;
+    const double p = background_probability(term);
     n += background_documents_;
     df += background_documents_ * p;
   }

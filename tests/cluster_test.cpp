@@ -380,6 +380,72 @@ TEST_CASE("cluster: complete linkage does not chain A~B~C when A is unlike C", "
   }
 }
 
+TEST_CASE("cluster: average linkage agrees with a dense UPGMA over the pairwise cosines",
+          "[cluster]") {
+  // Thirty documents, each a mix of two of eight word sets: stories at many levels.
+  std::vector<std::string> texts;
+  std::mt19937 pick(43);
+  for (unsigned i = 0; i < 30; ++i) {
+    std::mt19937 rng(100 + i);
+    auto w = draw(rng, (pick() % 8) * 100, 40, 80);
+    const auto x = draw(rng, (pick() % 8) * 100, 40, 40);
+    w.insert(w.end(), x.begin(), x.end());
+    std::shuffle(w.begin(), w.end(), rng);
+    texts.push_back(join(w));
+  }
+  std::vector<document> docs;
+  for (unsigned i = 0; i < texts.size(); ++i) docs.push_back(doc(i + 1, texts[i]));
+  for (const double threshold : {0.1, 0.2, 0.3}) {
+    const cluster_options options = with<cluster_options>([&](auto& o) {
+      o.threads = 1;
+      o.story_linkage = samestory::story_linkage::average;
+      o.story_threshold = threshold;
+    });
+    const auto sim = samestory::story_similarities(docs, options);
+    const std::size_t n = docs.size();
+    // The reference: merge the two clusters of highest mean cosine while it
+    // reaches the threshold; cosines under a quarter of it count as 0, as in
+    // the clusterer (none of these documents are copies).
+    std::vector<std::vector<std::size_t>> clusters;
+    for (std::size_t i = 0; i < n; ++i) clusters.push_back({i});
+    for (;;) {
+      double best = -1;
+      std::size_t bx = 0, by = 0;
+      for (std::size_t x = 0; x < clusters.size(); ++x) {
+        for (std::size_t y = x + 1; y < clusters.size(); ++y) {
+          double sum = 0;
+          for (std::size_t i : clusters[x]) {
+            for (std::size_t j : clusters[y]) {
+              const double v = sim[i * n + j];
+              sum += v >= threshold / 4 ? v : 0.0;
+            }
+          }
+          const double mean = sum / static_cast<double>(clusters[x].size() * clusters[y].size());
+          if (mean > best) best = mean, bx = x, by = y;
+        }
+      }
+      if (best < threshold) break;
+      clusters[bx].insert(clusters[bx].end(), clusters[by].begin(), clusters[by].end());
+      clusters.erase(clusters.begin() + static_cast<std::ptrdiff_t>(by));
+    }
+    std::vector<std::size_t> expected(n);
+    for (std::size_t x = 0; x < clusters.size(); ++x) {
+      for (std::size_t i : clusters[x]) expected[i] = x;
+    }
+    const auto c = cluster_documents(docs, options);
+    check_consistent(docs, c);
+    INFO("threshold " << threshold);
+    CHECK(c.stories.size() == clusters.size());
+    CHECK(clusters.size() > 1);
+    CHECK(clusters.size() < n);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = i + 1; j < n; ++j) {
+        CHECK((c.assignments[i].story == c.assignments[j].story) == (expected[i] == expected[j]));
+      }
+    }
+  }
+}
+
 TEST_CASE("cluster: duplicate ids throw invalid_argument naming both positions", "[cluster]") {
   const std::vector<document> docs = {doc(5, "one"), doc(6, "two"), doc(5, "three")};
   try {

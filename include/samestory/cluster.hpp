@@ -52,6 +52,12 @@ enum class copy_kind : std::uint8_t {
   near = 2,      ///< near-duplicate: high estimated Jaccard or containment
 };
 
+/// How the batch clusterer joins copy groups into stories.
+enum class story_linkage : std::uint8_t {
+  complete = 0,  ///< every pair in a story reaches story_threshold
+  average = 1,   ///< the mean cosine over all cross pairs reaches it (UPGMA)
+};
+
 /// Options for both clusterers. Defaults and how they were chosen: docs/tuning.md.
 struct cluster_options {
   text_pipeline_options pipeline;  ///< normalization, chrome removal, 3-gram shingles
@@ -77,6 +83,8 @@ struct cluster_options {
   double online_copy_margin = 0.04;
   /// Batch: every pair of copy groups in a story has cosine ≥ this.
   double story_threshold = 0.085;
+  /// Batch: the agglomeration rule for stories.
+  samestory::story_linkage story_linkage = samestory::story_linkage::complete;
   /// Online: a document joins the story whose centroid (sum of its copy
   /// groups' vectors) has the highest cosine with it, if that is ≥ this.
   double online_story_threshold = 0.15;
