@@ -252,6 +252,7 @@ assignment online_clusterer::add(const document& doc) {
     // 3. A new copy group: the best open story, or a new one.
     a.copy = doc.id;
     st.stats.add(p.counts);
+    while (o.max_learned_terms > 0 && st.stats.size() > o.max_learned_terms) st.stats.halve();
     const std::vector<term_weight> v = st.engine.terms.weigh(p.counts, st.stats, false);
     const std::vector<std::uint64_t> keys = detail::top_terms(v, o.candidate_terms);
     const bool headline = doc.text.empty() || p.counts.size() < headline_max_terms;

@@ -222,6 +222,31 @@ void term_statistics::add(std::span<const term_weight> terms) {
   for (const term_weight& t : terms) ++*find_or_insert(t.term);
 }
 
+void term_statistics::halve() {
+  documents_ /= 2;
+  zero_df_ /= 2;
+  std::vector<slot> old = std::move(slots_);
+  std::size_t kept = 0;
+  for (slot& s : old) {
+    s.df /= 2;
+    kept += s.term != 0 && s.df > 0;
+  }
+  // The same sizing as growth: at most 3/4 full.
+  std::size_t size = 1024;
+  while ((kept + 1) * 4 > size * 3) size *= 2;
+  slots_.assign(kept > 0 ? size : 0, slot{});
+  used_ = 0;
+  if (kept == 0) return;
+  const std::size_t mask = slots_.size() - 1;
+  for (const slot& s : old) {
+    if (s.term == 0 || s.df == 0) continue;
+    std::size_t i = home(s.term, mask);
+    while (slots_[i].term != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+    ++used_;
+  }
+}
+
 std::uint32_t term_statistics::frequency(std::uint64_t term) const noexcept {
   if (term == 0) return zero_df_;
   if (slots_.empty()) return 0;

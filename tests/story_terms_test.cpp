@@ -68,6 +68,44 @@ TEST_CASE("story_terms: term_statistics counts each document once and gives smoo
   CHECK(stats.idf(1) > stats.idf(2));
 }
 
+TEST_CASE("story_terms: halve() halves frequencies, forgets terms seen once, keeps the rest",
+          "[story_terms]") {
+  term_statistics stats;
+  // Term t is in the documents d < t with d = t (mod 7), about t / 7 of them:
+  // frequencies from 0 to 428, and enough terms that the table grows first.
+  for (std::uint64_t d = 0; d < 3000; ++d) {
+    std::vector<term_weight> terms;
+    for (std::uint64_t t = d + 1; t <= 3000; ++t) {
+      if (t % 7 == d % 7) terms.push_back({t, 1.0f});
+    }
+    stats.add(terms);
+  }
+  const std::size_t before = stats.size();
+  std::vector<std::uint32_t> df(3001);
+  for (std::uint64_t t = 1; t <= 3000; ++t) df[t] = stats.frequency(t);
+  const std::size_t bytes = stats.memory_bytes();
+  stats.halve();
+  CHECK(stats.documents() == 1500);
+  std::size_t kept = 0;
+  for (std::uint64_t t = 1; t <= 3000; ++t) {
+    CHECK(stats.frequency(t) == df[t] / 2);
+    kept += df[t] / 2 > 0;
+  }
+  CHECK(stats.size() == kept);
+  CHECK(kept < before);
+  CHECK(stats.memory_bytes() <= bytes);
+  // Learning goes on after a halving.
+  stats.add(std::vector<term_weight>{{1, 1.0f}, {5000, 1.0f}});
+  CHECK(stats.frequency(1) == df[1] / 2 + 1);
+  CHECK(stats.frequency(5000) == 1);
+  // Halving to nothing leaves an empty, usable table.
+  for (int i = 0; i < 20; ++i) stats.halve();
+  CHECK(stats.size() == 0);
+  CHECK(stats.documents() == 0);
+  stats.add(std::vector<term_weight>{{7, 1.0f}});
+  CHECK(stats.frequency(7) == 1);
+}
+
 TEST_CASE("story_terms: English text gives word unigrams with their counts", "[story_terms]") {
   const term_extractor ex;
   const auto c = ex.counts("", "the cat saw the dog and the bird saw");

@@ -98,6 +98,10 @@ struct cluster_options {
   std::uint32_t candidate_terms = 24;
   /// Online: hold at most this many documents, dropping the oldest (0 = no limit).
   std::size_t max_documents = 0;
+  /// Online: when the document frequencies learned from the stream hold more
+  /// distinct terms than this, they are halved (term_statistics::halve):
+  /// the table stays under about 16 bytes × 2 × this. 0 = no limit.
+  std::size_t max_learned_terms = std::size_t{1} << 21;
   unsigned threads = 0;  ///< batch worker threads; 0 = hardware concurrency
 };
 

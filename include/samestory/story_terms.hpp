@@ -61,6 +61,12 @@ class SAMESTORY_API term_statistics {
   /// Counts each distinct term of one document once.
   /// @param terms distinct terms sorted by hash (as term_extractor gives them)
   void add(std::span<const term_weight> terms);
+  /// Forgets half of what was learned: halves the document count and every
+  /// frequency (rounding down) and drops the terms left at zero. IDF ratios
+  /// keep; terms seen once are forgotten. How an endless stream bounds the
+  /// table (online_clusterer does it at cluster_options::max_learned_terms),
+  /// and a decay that lets recent documents weigh more.
+  void halve();
   /// @return documents seen
   std::uint64_t documents() const noexcept { return documents_; }
   /// @return documents that contained `term`
