@@ -619,8 +619,8 @@ std::size_t choose_originals(const options& opt, std::vector<samestory::document
   std::vector<samestory::document_record> out;
   std::size_t left_out = 0;
   for (std::size_t i = 0; i < pool.size() && out.size() < opt.originals; ++i) {
-    const bool partial = std::any_of(partner[i].begin(), partner[i].end(),
-                                     [&](std::size_t a) { return kept[a]; });
+    const bool partial =
+        std::any_of(partner[i].begin(), partner[i].end(), [&](std::size_t a) { return kept[a]; });
     if (partial) {
       ++left_out;
       continue;
@@ -913,8 +913,7 @@ int run(const options& opt) {
         "%.4f, \"copy_pairs\": %zu, \"copy_recall\": %.4f, \"bands\": %u, \"rows\": %u, "
         "\"docs\": %zu, \"seconds\": %.3f}\n",
         lsh_r, rule_pairs, ratio(found, target.size()), target.size(), buckets[0].pairs,
-        ratio(buckets[0].found, buckets[0].pairs),
-        target.size() - buckets[0].pairs,
+        ratio(buckets[0].found, buckets[0].pairs), target.size() - buckets[0].pairs,
         ratio(found - buckets[0].found, target.size() - buckets[0].pairs), with_copy,
         ratio(with_copy_found, with_copy), tuning.parameters.bands, tuning.parameters.rows, n,
         lsh_s);

@@ -271,8 +271,8 @@ int main(int argc, char** argv) {
       json = true;
     } else if (a == "--linkage" && i + 1 < argc) {
       const std::string l = argv[++i];
-      linkage_choice = l == "average" ? samestory::story_linkage::average
-                                      : samestory::story_linkage::complete;
+      linkage_choice =
+          l == "average" ? samestory::story_linkage::average : samestory::story_linkage::complete;
     } else if ((a == "--ecb" || a == "--uci" || a == "--labelled") && i + 1 < argc) {
       (a == "--ecb" ? ecb : a == "--uci" ? uci : other) = argv[++i];
     } else {

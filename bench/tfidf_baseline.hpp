@@ -51,8 +51,7 @@ inline void tokenize(std::string_view text, std::vector<std::string>& out) {
     if (i + len > text.size()) break;  // a truncated last character
     if (u < 0x80) {
       prev_cjk.clear();
-      const bool alnum =
-          (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
+      const bool alnum = (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
       if (alnum) {
         word.push_back(static_cast<char>(u >= 'A' && u <= 'Z' ? u - 'A' + 'a' : u));
       } else {

@@ -273,8 +273,8 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
       sets[k] = detail::copy_shingles(engine, documents[involved[k]], scratch);
     });
     auto set_of = [&](std::size_t i) -> const std::vector<std::uint64_t>& {
-      return sets[static_cast<std::size_t>(
-          std::lower_bound(involved.begin(), involved.end(), i) - involved.begin())];
+      return sets[static_cast<std::size_t>(std::lower_bound(involved.begin(), involved.end(), i) -
+                                           involved.begin())];
     };
     std::vector<char> accepted(check.size(), 0);
     detail::parallel_for(check.size(), options.threads, [&](std::size_t k) {

@@ -89,7 +89,7 @@ std::vector<std::uint64_t> copy_shingles(const cluster_engine& engine, const doc
 
 bool near_copy_threshold(const cluster_options& o, const match& m,
                          std::uint64_t query_set_size) noexcept {
-  constexpr double jaccard_margin = 0.15;      // about 3.4 standard deviations at J = 0.5
+  constexpr double jaccard_margin = 0.15;  // about 3.4 standard deviations at J = 0.5
   constexpr double containment_margin = 0.2;
   if (m.jaccard >= o.copy_jaccard + jaccard_margin) return false;  // surely a copy
   if (m.jaccard >= o.copy_jaccard - jaccard_margin) return true;

@@ -228,8 +228,7 @@ assignment online_clusterer::add(const document& doc) {
     for (const match& m : st.copies.query(p.signature)) {
       double s = 0;
       bool by_containment = false;
-      if (!detail::is_copy(o, m, p.signature.set_size(), s, by_containment,
-                           o.online_copy_margin)) {
+      if (!detail::is_copy(o, m, p.signature.set_size(), s, by_containment, o.online_copy_margin)) {
         continue;
       }
       if (s > best || (s == best && m.id < best_id)) {

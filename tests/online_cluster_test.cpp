@@ -295,8 +295,7 @@ TEST_CASE("online: concurrent adds and queries lose nothing", "[online][concurre
 // Here each day brings two documents with 300 never-seen terms (numbers); the
 // window is one day, so two or three documents are held, and memory must not
 // grow with the length of the stream.
-TEST_CASE("online: memory stays bounded by the time window on an endless stream",
-          "[online]") {
+TEST_CASE("online: memory stays bounded by the time window on an endless stream", "[online]") {
   online_clusterer oc(with<cluster_options>([](auto& o) {
     o.time_window_seconds = day;
     o.max_learned_terms = 4096;  // the default, 2^21, would take far longer to reach
