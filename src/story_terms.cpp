@@ -206,15 +206,7 @@ std::size_t home(std::uint64_t term, std::size_t mask) noexcept {
 std::uint32_t* term_statistics::find_or_insert(std::uint64_t term) {
   if (term == 0) return &zero_df_;
   if ((used_ + 1) * 4 > slots_.size() * 3) {  // grow at 3/4 full
-    std::vector<slot> old = std::move(slots_);
-    slots_.assign(std::max<std::size_t>(1024, old.size() * 2), slot{});
-    const std::size_t mask = slots_.size() - 1;
-    for (const slot& s : old) {
-      if (s.term == 0) continue;
-      std::size_t i = home(s.term, mask);
-      while (slots_[i].term != 0) i = (i + 1) & mask;
-      slots_[i] = s;
-    }
+    rehash(std::max<std::size_t>(1024, slots_.size() * 2));
   }
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = home(term, mask);
@@ -234,21 +226,26 @@ void term_statistics::add(std::span<const term_weight> terms) {
 void term_statistics::halve() {
   documents_ /= 2;
   zero_df_ /= 2;
-  std::vector<slot> old = std::move(slots_);
   std::size_t kept = 0;
-  for (slot& s : old) {
+  for (slot& s : slots_) {
     s.df /= 2;
-    kept += s.term != 0 && s.df > 0;
+    if (s.df == 0) s.term = 0;  // forgotten: an empty slot
+    kept += s.term != 0;
   }
   // The same sizing as growth: at most 3/4 full.
   std::size_t size = 1024;
   while ((kept + 1) * 4 > size * 3) size *= 2;
-  slots_.assign(kept > 0 ? size : 0, slot{});
+  rehash(kept > 0 ? size : 0);
+}
+
+void term_statistics::rehash(std::size_t size) {
+  std::vector<slot> old = std::move(slots_);
+  slots_.assign(size, slot{});
   used_ = 0;
-  if (kept == 0) return;
-  const std::size_t mask = slots_.size() - 1;
+  if (size == 0) return;
+  const std::size_t mask = size - 1;
   for (const slot& s : old) {
-    if (s.term == 0 || s.df == 0) continue;
+    if (s.term == 0) continue;
     std::size_t i = home(s.term, mask);
     while (slots_[i].term != 0) i = (i + 1) & mask;
     slots_[i] = s;

@@ -88,6 +88,7 @@ class SAMESTORY_API term_statistics {
     std::uint32_t df = 0;
   };
   std::uint32_t* find_or_insert(std::uint64_t term);
+  void rehash(std::size_t size);  // re-places every term into `size` slots (a power of 2, or 0)
   std::vector<slot> slots_;
   std::size_t used_ = 0;
   std::uint32_t zero_df_ = 0;
