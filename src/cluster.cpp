@@ -342,9 +342,10 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
   // with a huge posting list is a common word, not a name: it is skipped.
   // A small batch compares every pair: that costs little, and the result is
   // then exactly the linkage of all pairwise cosines (story_similarities).
+  const bool exhaustive = units <= exhaustive_units;
   std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> postings;
-  std::vector<std::vector<std::uint64_t>> keys(units);
-  for (std::size_t u = 0; u < units; ++u) {
+  std::vector<std::vector<std::uint64_t>> keys(exhaustive ? 0 : units);
+  for (std::size_t u = 0; u < keys.size(); ++u) {
     keys[u] = detail::top_terms(vec[u], options.candidate_terms);
     for (std::uint64_t t : keys[u]) postings[t].push_back(static_cast<std::uint32_t>(u));
   }
@@ -357,18 +358,19 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
                                 : options.story_threshold * average_edge_floor;
   detail::parallel_for(units, options.threads, [&](std::size_t u) {
     std::vector<std::uint32_t> cand;
-    if (units <= exhaustive_units) {
+    if (exhaustive) {
       for (std::size_t v = u + 1; v < units; ++v) cand.push_back(static_cast<std::uint32_t>(v));
-    }
-    for (std::uint64_t t : units <= exhaustive_units ? std::vector<std::uint64_t>{} : keys[u]) {
-      const auto& p = postings.at(t);
-      if (p.size() > max_posting) continue;
-      for (std::uint32_t v : p) {
-        if (v > u) cand.push_back(v);
+    } else {
+      for (std::uint64_t t : keys[u]) {
+        const auto& p = postings.at(t);
+        if (p.size() > max_posting) continue;
+        for (std::uint32_t v : p) {
+          if (v > u) cand.push_back(v);
+        }
       }
+      std::sort(cand.begin(), cand.end());
+      cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     }
-    std::sort(cand.begin(), cand.end());
-    cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     for (std::uint32_t v : cand) {
       if (!detail::within_window(options, unit_time[u], unit_time[v])) continue;
       const double s = dot(vec[u], vec[v]);
