@@ -4,9 +4,9 @@
 // is a different event on the same broad topic (China and AI). The example
 // clusters the four with samestory's defaults, then prints the pairwise table
 // that explains the grouping: character 3-gram overlap after chrome removal
-// (the copy level: none of the four is a copy) and the story-level cosine of
-// their TF-IDF vectors (the story level). Last, it shows the looser threshold
-// at which all four would join into one broad topic.
+// (the copy level: none of the four is a copy) and the story score (cosine of
+// their TF-IDF vectors, rescaled for Chinese) at the story level. Last, it
+// shows the looser threshold at which all four would join into one broad topic.
 //
 // The seeds are news pages reproduced for testing and this example; see
 // examples/data/seeds/README.md.
@@ -113,10 +113,12 @@ int main(int argc, char** argv) {
     const std::size_t n = docs.size();
     std::printf(
         "\nPairs: J, C = character 3-gram Jaccard and containment (copy level: a copy needs\n"
-        "J >= %.2f or C >= %.2f); cos = story-level cosine (a story needs cos >= %.2f\n"
-        "between every two of its members).\n\n",
-        options.copy_jaccard, options.copy_containment, options.story_threshold);
-    std::printf("  pair      J      C      cos    same story?\n");
+        "J >= %.2f or C >= %.2f); story = TF-IDF cosine of the story vectors, over %.1f\n"
+        "for two Chinese texts (cjk_story_scale); a story needs >= %.2f between every\n"
+        "two of its members.\n\n",
+        options.copy_jaccard, options.copy_containment, options.cjk_story_scale,
+        options.story_threshold);
+    std::printf("  pair      J      C      story  same story?\n");
     double loosest = 1.0;
     for (std::size_t i = 0; i < n; ++i) {
       for (std::size_t j = i + 1; j < n; ++j) {

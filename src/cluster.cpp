@@ -337,6 +337,8 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
   std::vector<const std::vector<term_weight>*> unit_counts(units);
   for (std::size_t u = 0; u < units; ++u) unit_counts[u] = &prepared[unit_rep[u]].counts;
   const auto vec = story_vectors(engine, unit_counts, options.threads);
+  std::vector<double> share(units);
+  for (std::size_t u = 0; u < units; ++u) share[u] = bigram_share(vec[u]);
 
   // 6. Story candidates: units sharing one of their heaviest terms. A term
   // with a huge posting list is a common word, not a name: it is skipped.
@@ -373,7 +375,7 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
     }
     for (std::uint32_t v : cand) {
       if (!detail::within_window(options, unit_time[u], unit_time[v])) continue;
-      const double s = dot(vec[u], vec[v]);
+      const double s = detail::story_score(options, dot(vec[u], vec[v]), share[u], share[v]);
       if (s >= edge_floor) story_edges[u].emplace_back(v, s);
     }
   });
@@ -452,9 +454,14 @@ std::vector<double> story_similarities(std::span<const document> documents,
     counts[i] = &prepared[i].counts;
   }
   const auto vec = story_vectors(engine, counts, options.threads);
+  std::vector<double> share(n);
+  for (std::size_t i = 0; i < n; ++i) share[i] = bigram_share(vec[i]);
   std::vector<double> out(n * n, 1.0);
   for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t j = i + 1; j < n; ++j) out[i * n + j] = out[j * n + i] = dot(vec[i], vec[j]);
+    for (std::size_t j = i + 1; j < n; ++j) {
+      out[i * n + j] = out[j * n + i] =
+          detail::story_score(options, dot(vec[i], vec[j]), share[i], share[j]);
+    }
   }
   return out;
 }

@@ -35,6 +35,10 @@ void validate(const cluster_options& o) {
   }
   unit(o.story_threshold, "story_threshold", true);
   unit(o.online_story_threshold, "online_story_threshold", true);
+  if (!(o.cjk_story_scale > 0.0 && o.cjk_story_scale <= 1.0)) {
+    throw invalid_options_error("cluster_options::cjk_story_scale is " +
+                                std::to_string(o.cjk_story_scale) + ", allowed (0, 1]");
+  }
   unit(o.headline_story_threshold, "headline_story_threshold", true);
   if (o.time_window_seconds < 0) {
     throw invalid_options_error("cluster_options::time_window_seconds is negative");

@@ -69,6 +69,15 @@ inline bool within_window(const cluster_options& o, std::optional<std::int64_t> 
   return d <= o.time_window_seconds;
 }
 
+// The batch story score of two unit vectors: their cosine, over the scale of
+// cluster_options::cjk_story_scale that the less CJK of the two calls for
+// (share = bigram_share()); at most 1.
+inline double story_score(const cluster_options& o, double cosine, double share_a,
+                          double share_b) noexcept {
+  const double scale = 1.0 - (1.0 - o.cjk_story_scale) * std::min(share_a, share_b);
+  return std::min(1.0, cosine / scale);
+}
+
 // Runs body(i) for i in [0, n) on up to `threads` threads; rethrows the
 // exception of the lowest failing index, so errors are deterministic.
 void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& body);

@@ -351,4 +351,12 @@ double dot(std::span<const term_weight> a, std::span<const term_weight> b) noexc
   return s;
 }
 
+double bigram_share(std::span<const term_weight> vector) noexcept {
+  double share = 0;
+  for (const term_weight& t : vector) {
+    if (t.term & bigram_flag) share += static_cast<double>(t.weight) * t.weight;
+  }
+  return std::min(share, 1.0);
+}
+
 }  // namespace samestory

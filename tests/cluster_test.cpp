@@ -670,3 +670,43 @@ TEST_CASE("cluster: unrelated English texts sharing only function words are sepa
   CHECK(of(c, 2).story == 2);
   CHECK(c.stories.size() == 2);
 }
+
+// cjk_story_scale divides the cosine of two Chinese texts, and leaves English
+// pairs alone; the scores stay at most 1.
+TEST_CASE("cluster: cjk_story_scale rescales Chinese story scores only", "[cluster]") {
+  const std::vector<document> zh = {
+      doc(1, "马斯克在上海表示，特斯拉超级工厂明年开始生产电动汽车，中国市场非常重要。"),
+      doc(2, "特斯拉首席执行官马斯克称上海工厂将生产电动汽车，他看好中国新能源市场。"),
+      doc(3, "国家统计局公布十月居民消费价格指数，食品价格同比上涨，猪肉价格回落。")};
+  const std::vector<document> en = {
+      doc(1, "Elon Musk said in Shanghai that the Tesla factory will build electric cars."),
+      doc(2, "Tesla chief Musk says the Shanghai plant will make electric cars next year."),
+      doc(3, "The statistics bureau published October consumer prices; pork fell.")};
+  const auto one = with<cluster_options>([](auto& o) { o.cjk_story_scale = 1.0; });
+  const auto half = with<cluster_options>([](auto& o) { o.cjk_story_scale = 0.5; });
+  const auto zh1 = samestory::story_similarities(zh, one);
+  const auto zh2 = samestory::story_similarities(zh, half);
+  REQUIRE(zh1[1] > 0.0);
+  REQUIRE(zh1[1] < 0.5);
+  CHECK(zh2[1] == Approx(2.0 * zh1[1]).epsilon(0.01));  // bigram share just under 1
+  CHECK(zh2[0] == 1.0);
+  const auto en1 = samestory::story_similarities(en, one);
+  const auto en2 = samestory::story_similarities(en, half);
+  CHECK(en2 == en1);
+  // The batch clusterer uses the same scores: a threshold between the raw
+  // and the rescaled score joins the pair only under the scale.
+  auto at = [&](double scale) {
+    return cluster_documents(zh, with<cluster_options>([&](auto& o) {
+                               o.cjk_story_scale = scale;
+                               o.story_threshold = 1.5 * zh1[1];
+                             }));
+  };
+  CHECK(of(at(1.0), 2).story == 2);
+  CHECK(of(at(0.5), 2).story == 1);
+  CHECK_THROWS_AS(
+      samestory::validate(with<cluster_options>([](auto& o) { o.cjk_story_scale = 0.0; })),
+      samestory::invalid_options_error);
+  CHECK_THROWS_AS(
+      samestory::validate(with<cluster_options>([](auto& o) { o.cjk_story_scale = 1.5; })),
+      samestory::invalid_options_error);
+}

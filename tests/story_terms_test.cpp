@@ -310,3 +310,20 @@ TEST_CASE("story_terms: invalid options throw invalid_options_error", "[story_te
     CHECK(std::string(e.what()).find("cjk_n") != std::string::npos);
   }
 }
+
+TEST_CASE("bigram_share: Chinese vectors are bigrams, English ones are not", "[story_terms]") {
+  const term_extractor ex;
+  term_statistics stats;
+  const auto zh = ex.counts("", "马斯克表示中国将在人工智能领域领先，特斯拉上海工厂开始生产。");
+  const auto en = ex.counts("", "Elon Musk said China will lead in artificial intelligence.");
+  const auto mixed = ex.counts("", "特斯拉 Tesla 上海 Shanghai Gigafactory production begins");
+  stats.add(zh);
+  stats.add(en);
+  stats.add(mixed);
+  CHECK(samestory::bigram_share(ex.weigh(zh, stats, false)) == Approx(1.0).margin(0.01));
+  CHECK(samestory::bigram_share(ex.weigh(en, stats, false)) == 0.0);
+  const double m = samestory::bigram_share(ex.weigh(mixed, stats, false));
+  CHECK(m > 0.1);
+  CHECK(m < 0.9);
+  CHECK(samestory::bigram_share({}) == 0.0);
+}

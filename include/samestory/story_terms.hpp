@@ -134,4 +134,10 @@ class SAMESTORY_API term_extractor {
 /// Dot product of two vectors sorted by term (cosine for unit vectors).
 SAMESTORY_API double dot(std::span<const term_weight> a, std::span<const term_weight> b) noexcept;
 
+/// The share of a unit story vector's squared weight held by CJK character
+/// bigrams: about 1 for a Chinese or Japanese article, 0 for an English one.
+/// The batch clusterer uses it to put both kinds of text on one scale
+/// (cluster_options::cjk_story_scale).
+SAMESTORY_API double bigram_share(std::span<const term_weight> vector) noexcept;
+
 }  // namespace samestory
