@@ -290,7 +290,12 @@ assignment online_clusterer::add(const document& doc) {
         best_story = sid;
       }
     }
-    if (best >= (headline ? o.headline_story_threshold : o.online_story_threshold)) {
+    // An article in CJK text meets a threshold scaled as in the batch
+    // (cjk_story_scale); a headline's ten words dilute nothing.
+    const double threshold =
+        headline ? o.headline_story_threshold
+                 : o.online_story_threshold * (1.0 - (1.0 - o.cjk_story_scale) * bigram_share(v));
+    if (best >= threshold) {
       a.story = best_story;
     } else {
       a.story = doc.id;

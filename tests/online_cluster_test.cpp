@@ -318,3 +318,43 @@ TEST_CASE("online: memory stays bounded by the time window on an endless stream"
   INFO("memory after 20 windows " << after_warmup << ", after 200 " << oc.memory_bytes());
   CHECK(oc.memory_bytes() < after_warmup + after_warmup / 4);
 }
+
+// Online, cjk_story_scale lowers the bar for an article in Chinese and leaves
+// English alone.
+TEST_CASE("online: cjk_story_scale applies to Chinese articles only", "[online]") {
+  const std::vector<document> zh = {
+      doc(1,
+          "马斯克在上海表示，特斯拉超级工厂明年开始生产电动汽车，中国市场非常重要。"
+          "他说上海工厂的产能将达到每年五十万辆，员工已经开始培训，第一批车辆将交付中国客户。"),
+      doc(2,
+          "特斯拉首席执行官马斯克称上海工厂将生产电动汽车，他看好中国新能源市场。"
+          "马斯克透露工厂建设进度超过预期，明年交付第一批车辆，价格会比进口车型更低。")};
+  const std::vector<document> en = {
+      doc(1,
+          "Elon Musk said in Shanghai that the Tesla factory will build electric cars next "
+          "year. He said the plant will make half a million cars a year and that training "
+          "of workers has begun, with first deliveries to Chinese customers."),
+      doc(2,
+          "Tesla chief executive Elon Musk says the Shanghai plant will make electric cars, "
+          "and he expects strong demand in China. Construction is ahead of plan, first "
+          "deliveries come next year, and prices will be lower than for imported models.")};
+  auto joins = [](const std::vector<document>& docs, double scale, double threshold) {
+    online_clusterer c(with<cluster_options>([&](auto& o) {
+      o.cjk_story_scale = scale;
+      o.online_story_threshold = threshold;
+    }));
+    c.add(docs[0]);
+    return c.add(docs[1]).story == 1;
+  };
+  bool rescued = false;
+  for (int i = 1; i < 20; ++i) {
+    const double t = i * 0.05;
+    // A lower scale can only help a Chinese article.
+    if (joins(zh, 1.0, t)) CHECK(joins(zh, 0.5, t));
+    if (!joins(zh, 1.0, t) && joins(zh, 0.5, t)) rescued = true;
+    CHECK(joins(en, 1.0, t) == joins(en, 0.5, t));
+  }
+  CHECK(rescued);
+  CHECK(joins(zh, 1.0, 0.05));  // the pair is related at all
+  CHECK(joins(en, 1.0, 0.05));
+}

@@ -84,18 +84,19 @@ struct cluster_options {
   /// Batch: every pair of copy groups in a story has a story score (cosine,
   /// rescaled by cjk_story_scale for CJK text) ≥ this.
   double story_threshold = 0.10;
-  /// Batch: story_threshold for two documents written in CJK characters is
-  /// scaled by this (for a mixed pair, in proportion to the less CJK one's
-  /// bigram_share()). Overlapping character bigrams give an article many
-  /// more incidental terms than words do, so same-story cosines run lower: the
-  /// best complete-linkage threshold measured 0.10 on English (ECB+) and
-  /// 0.06 on Chinese (docs/tuning.md). 1 = one scale for all.
+  /// story_threshold for two documents written in CJK characters is scaled
+  /// by this (for a mixed pair, in proportion to the less CJK one's
+  /// bigram_share()); online, online_story_threshold for a CJK article. Overlapping character
+  /// bigrams give an article many more incidental terms than words do, so same-story cosines run
+  /// lower: the best complete-linkage threshold measured 0.10 on English (ECB+) and 0.06 on Chinese
+  /// (docs/tuning.md). 1 = one scale for all.
   double cjk_story_scale = 0.6;
   /// Batch: the agglomeration rule for stories.
   samestory::story_linkage story_linkage = samestory::story_linkage::complete;
   /// Online: a document joins the story whose centroid (sum of its copy
-  /// groups' vectors) has the highest cosine with it, if that is ≥ this.
-  double online_story_threshold = 0.15;
+  /// groups' vectors) has the highest cosine with it, if that is ≥ this
+  /// (times cjk_story_scale for an article in CJK text).
+  double online_story_threshold = 0.22;
   /// Online, for a headline alone (no body, or fewer than 24 distinct terms):
   /// ten words share little even within a story.
   double headline_story_threshold = 0.06;
