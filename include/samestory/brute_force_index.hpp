@@ -29,14 +29,20 @@ class SAMESTORY_API brute_force_index {
  public:
   brute_force_index();
   ~brute_force_index();
+  /// Takes over the other index's documents; the moved-from index may only
+  /// be assigned to or destroyed.
   brute_force_index(brute_force_index&&) noexcept;
+  /// Takes over the other index's documents, releasing this one's.
+  /// @return *this
   brute_force_index& operator=(brute_force_index&&) noexcept;
   brute_force_index(const brute_force_index&) = delete;
   brute_force_index& operator=(const brute_force_index&) = delete;
 
   /// Adds a document, or replaces the one stored under the same id.
+  /// @param id the caller's id
   /// @param shingle_hashes its shingle hashes in any order; duplicates are
   ///        dropped. An empty set is stored but never matches.
+  /// @param time any monotone clock; evict_older_than() compares against it
   void insert(document_id id, std::span<const std::uint64_t> shingle_hashes, std::int64_t time = 0);
 
   /// Every stored document passing the options, best first, with exact figures.

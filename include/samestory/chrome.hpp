@@ -39,8 +39,9 @@ SAMESTORY_API const char* to_string(chrome_reason reason) noexcept;
 /// One input line and its verdict.
 struct chrome_line {
   std::size_t begin = 0;                       ///< byte offset of the line in the input
-  std::size_t end = 0;                         ///< one past its last byte (excluding '\n')
+  std::size_t end = 0;                         ///< one past its last byte (excluding `\n`)
   chrome_reason reason = chrome_reason::none;  ///< none when kept
+  /// @return true when the line is body text (reason is none)
   bool kept() const noexcept { return reason == chrome_reason::none; }
 };
 
@@ -52,7 +53,7 @@ struct kept_line {
 
 /// The body text of a document and how it maps back to the input.
 struct chrome_result {
-  std::string text;                ///< kept lines joined by '\n' (a trailing '\r' removed)
+  std::string text;                ///< kept lines joined by `\n` (a trailing `\r` removed)
   std::vector<chrome_line> lines;  ///< every input line, in order; empty for empty input
   std::vector<kept_line> kept;     ///< the kept lines, in order, with their place in `text`
   /// Byte offset of the first ill-formed UTF-8 sequence in the input, kept or

@@ -25,8 +25,8 @@ struct html_options {
 
 /// The text of an HTML page.
 struct html_text {
-  std::string title;  ///< contents of the first <title>, decoded and trimmed ("" if none)
-  std::string text;   ///< visible text, one block per line, '\n' separated, no final newline
+  std::string title;  ///< contents of the first `<title>`, decoded and trimmed ("" if none)
+  std::string text;   ///< visible text, one block per line, `\n` separated, no final newline
 };
 
 /// Converts an HTML page to text. Never throws on malformed markup: unclosed

@@ -58,7 +58,11 @@ class SAMESTORY_API lsh_index {
   lsh_index(lsh_parameters parameters, std::uint32_t num_hashes,
             std::uint64_t signature_fingerprint);
   ~lsh_index();
+  /// Takes over the other index's documents and tables; the moved-from index
+  /// may only be assigned to or destroyed.
   lsh_index(lsh_index&&) noexcept;
+  /// Takes over the other index's documents and tables, releasing this one's.
+  /// @return *this
   lsh_index& operator=(lsh_index&&) noexcept;
   lsh_index(const lsh_index&) = delete;
   lsh_index& operator=(const lsh_index&) = delete;

@@ -83,9 +83,16 @@ class SAMESTORY_API normalizer {
   /// @throws error when ICU cannot provide its normalizer or transliterator data
   explicit normalizer(const normalize_options& options = {});
   ~normalizer();
+  /// A normalizer with the same options, sharing the precomputed table.
   normalizer(const normalizer&);
+  /// Takes the other normalizer's options, sharing its precomputed table.
+  /// @return *this
   normalizer& operator=(const normalizer&);
+  /// Takes over the other normalizer; the moved-from one may only be assigned
+  /// to or destroyed.
   normalizer(normalizer&&) noexcept;
+  /// Takes over the other normalizer, releasing this one's state.
+  /// @return *this
   normalizer& operator=(normalizer&&) noexcept;
 
   /// Normalizes one document.

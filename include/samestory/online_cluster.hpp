@@ -49,7 +49,10 @@ class SAMESTORY_API online_clusterer {
   /// @throws invalid_options_error for out-of-range options
   explicit online_clusterer(const cluster_options& options = {});
   ~online_clusterer();
+  /// Takes over the other clusterer's state; the moved-from one may only be
+  /// assigned to or destroyed.
   online_clusterer(online_clusterer&&) noexcept;
+  /// As the move constructor. @return *this
   online_clusterer& operator=(online_clusterer&&) noexcept;
   online_clusterer(const online_clusterer&) = delete;
   online_clusterer& operator=(const online_clusterer&) = delete;

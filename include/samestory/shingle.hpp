@@ -43,6 +43,7 @@ struct shingle_options {
 struct counted_shingle {
   std::uint64_t hash = 0;   ///< the shingle's hash
   std::uint32_t count = 0;  ///< occurrences in the document
+  /// @return true when hash and count are equal
   friend bool operator==(const counted_shingle&, const counted_shingle&) = default;
 };
 
@@ -64,6 +65,7 @@ class SAMESTORY_API shingler {
   std::size_t count(const normalized_text& text) const;
 
   /// Hashes every shingle position, in order, into `out`.
+  /// @param text the output of normalizer::normalize()
   /// @param out at least count(text) entries
   /// @return the number written
   /// @throws invalid_argument when out is too small

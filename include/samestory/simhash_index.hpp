@@ -64,16 +64,23 @@ class SAMESTORY_API simhash_index {
   ///         (max_distance, 64], or the choice needs more than 4096 tables
   explicit simhash_index(const simhash_index_options& options = {});
   ~simhash_index();
+  /// Takes over the other index's documents and tables; the moved-from index
+  /// may only be assigned to or destroyed.
   simhash_index(simhash_index&&) noexcept;
+  /// Takes over the other index's documents and tables, releasing this one's.
+  /// @return *this
   simhash_index& operator=(simhash_index&&) noexcept;
   simhash_index(const simhash_index&) = delete;
   simhash_index& operator=(const simhash_index&) = delete;
 
   /// Adds a document, or replaces the one stored under the same id.
+  /// @param id the caller's id
+  /// @param fingerprint its 64-bit SimHash
   /// @param time any monotone clock; evict_older_than() compares against it
   void insert(document_id id, std::uint64_t fingerprint, std::int64_t time = 0);
 
   /// Every stored fingerprint within `max_distance` bits, nearest first (ties by id).
+  /// @param fingerprint the query document's SimHash (need not be stored)
   /// @param max_distance at most options().max_distance; the default uses it
   /// @param limit at most this many matches, the nearest
   /// @throws error (invalid_argument) when max_distance exceeds the index's k

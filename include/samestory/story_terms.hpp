@@ -34,6 +34,7 @@ struct term_weight {
   std::uint64_t term =
       0;             ///< hash of the term (the shingle hash of a 1-word or 2-character window)
   float weight = 0;  ///< raw frequency (term_counts) or TF-IDF (story vector)
+  /// @return whether term and weight are both equal
   friend bool operator==(const term_weight&, const term_weight&) = default;
 };
 
@@ -102,6 +103,7 @@ class SAMESTORY_API term_extractor {
  public:
   /// @param pipeline normalization and chrome removal settings (its shingle
   ///        settings are replaced: terms are 1 word or cjk_n characters)
+  /// @param options term size, IDF power, entity boost, vector length
   /// @throws invalid_options_error for out-of-range options
   explicit term_extractor(const text_pipeline_options& pipeline = {},
                           const story_terms_options& options = {});
@@ -117,6 +119,8 @@ class SAMESTORY_API term_extractor {
                                   std::string_view original) const;
 
   /// A unit TF-IDF vector from counts, the heaviest max_terms terms, sorted by hash.
+  /// @param counts the document's terms, as counts() gives them
+  /// @param stats document frequencies to take the IDF from
   /// @param skip_singletons drop terms that only this document has (df ≤ 1):
   ///        they cannot match and only dilute the norm (batch use)
   std::vector<term_weight> weigh(std::span<const term_weight> counts, const term_statistics& stats,

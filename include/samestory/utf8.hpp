@@ -35,6 +35,7 @@ SAMESTORY_API void validate_utf8(std::string_view bytes);
 /// Lenient repair: copies `bytes` to `out`, replacing each maximal ill-formed
 /// subpart with U+FFFD (the W3C / Unicode "maximal subpart" practice, so one
 /// bad byte costs one replacement and the following text is kept intact).
+/// @param bytes the input, any bytes
 /// @param out replaced, not appended to
 /// @return how many replacements were made
 SAMESTORY_API std::size_t repair_utf8(std::string_view bytes, std::string& out);
