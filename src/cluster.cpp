@@ -3,8 +3,11 @@
 #include <samestory/cluster.hpp>
 #include <samestory/error.hpp>
 #include <samestory/lsh_index.hpp>
+#include <samestory/utf8.hpp>
 
 #include <algorithm>
+#include <functional>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <queue>
@@ -175,36 +178,36 @@ struct agglomeration {
   std::vector<std::unordered_map<std::size_t, link_state>> neighbours;
 };
 
-}  // namespace
+using exact_set_source = std::function<void(std::size_t, std::vector<std::uint64_t>&)>;
 
-clustering cluster_documents(std::span<const document> documents, const cluster_options& options) {
-  const detail::cluster_engine engine(options);
-  const std::size_t n = documents.size();
-  {
-    std::unordered_map<document_id, std::size_t> seen;
-    seen.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto [it, fresh] = seen.emplace(documents[i].id, i);
-      if (!fresh) {
-        throw error(error_code::invalid_argument, "document id " + std::to_string(documents[i].id) +
-                                                      " at position " + std::to_string(i) +
-                                                      " repeats the id at position " +
-                                                      std::to_string(it->second));
-      }
-    }
+error repeated_id(document_id id, std::size_t position, std::size_t first) {
+  return error(error_code::invalid_argument,
+               "document id " + std::to_string(id) + " at position " + std::to_string(position) +
+                   " repeats the id at position " + std::to_string(first));
+}
+
+// The text side of one document; an invalid UTF-8 error names the document.
+prepared_document prepare_one(const detail::cluster_engine& engine, const document& doc,
+                              processed_text& scratch) {
+  try {
+    return detail::prepare(engine, doc, scratch);
+  } catch (const invalid_utf8_error& e) {
+    throw invalid_utf8_error(e.byte_offset(), ("in document " + std::to_string(doc.id)).c_str());
   }
+}
 
-  // 1. The text side, in parallel.
-  std::vector<prepared_document> prepared(n);
-  detail::parallel_for(n, options.threads, [&](std::size_t i) {
-    thread_local processed_text scratch;
-    try {
-      prepared[i] = detail::prepare(engine, documents[i], scratch);
-    } catch (const invalid_utf8_error& e) {
-      throw invalid_utf8_error(e.byte_offset(),
-                               ("in document " + std::to_string(documents[i].id)).c_str());
-    }
-  });
+// Clustering of documents already through the text side (their term counts
+// are consumed). exact_set(i, out)
+// gives document i's sorted distinct copy-level shingles, for pairs too close
+// to a copy threshold to decide on estimates; it is called from many threads.
+// Without it the estimates decide.
+clustering cluster_prepared(const detail::cluster_engine& engine,
+                            std::vector<prepared_document>& prepared,
+                            const std::vector<document_id>& ids,
+                            const std::vector<std::optional<std::int64_t>>& times,
+                            const exact_set_source& exact_set) {
+  const cluster_options& options = engine.options;
+  const std::size_t n = prepared.size();
 
   // 2. Exact copies by full-text hash, before any LSH work.
   disjoint_sets copies(n);
@@ -218,7 +221,7 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
       const auto [it, fresh] = first.emplace(prepared[i].text_hash, i);
       if (fresh) {
         unique.push_back(i);
-      } else if (detail::within_window(options, documents[i].time, documents[it->second].time)) {
+      } else if (detail::within_window(options, times[i], times[it->second])) {
         copies.unite(it->second, i);
         kind[i] = copy_kind::exact;
         edges.push_back({it->second, i, 1.0, false});
@@ -233,13 +236,13 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
   // (union-find would carry one false link into a whole group).
   {
     lsh_index index(engine.lsh, engine.hasher);
-    std::vector<document_id> ids(unique.size());
+    std::vector<document_id> positions(unique.size());  // index ids are input positions
     std::vector<minhash_signature> sigs(unique.size());
     for (std::size_t u = 0; u < unique.size(); ++u) {
-      ids[u] = unique[u];
+      positions[u] = unique[u];
       sigs[u] = prepared[unique[u]].signature;
     }
-    index.insert_batch(ids, sigs, {}, options.threads);
+    index.insert_batch(positions, sigs, {}, options.threads);
     std::vector<std::vector<copy_edge>> found(unique.size());
     std::vector<std::vector<copy_edge>> unsure(unique.size());
     detail::parallel_for(unique.size(), options.threads, [&](std::size_t u) {
@@ -247,12 +250,12 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
       const std::uint64_t size = prepared[i].signature.set_size();
       for (const match& m : index.query(prepared[i].signature)) {
         const std::size_t j = static_cast<std::size_t>(m.id);
-        if (j <= i || !detail::within_window(options, documents[i].time, documents[j].time)) {
+        if (j <= i || !detail::within_window(options, times[i], times[j])) {
           continue;
         }
         double s = 0;
         bool by_containment = false;
-        if (detail::near_copy_threshold(options, m, size)) {
+        if (exact_set && detail::near_copy_threshold(options, m, size)) {
           unsure[u].push_back({i, j, 0.0, false});
         } else if (detail::is_copy(options, m, size, s, by_containment)) {
           found[u].push_back({i, j, s, by_containment});
@@ -268,10 +271,8 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
     std::sort(involved.begin(), involved.end());
     involved.erase(std::unique(involved.begin(), involved.end()), involved.end());
     std::vector<std::vector<std::uint64_t>> sets(involved.size());
-    detail::parallel_for(involved.size(), options.threads, [&](std::size_t k) {
-      thread_local processed_text scratch;
-      sets[k] = detail::copy_shingles(engine, documents[involved[k]], scratch);
-    });
+    detail::parallel_for(involved.size(), options.threads,
+                         [&](std::size_t k) { exact_set(involved[k], sets[k]); });
     auto set_of = [&](std::size_t i) -> const std::vector<std::uint64_t>& {
       return sets[static_cast<std::size_t>(std::lower_bound(involved.begin(), involved.end(), i) -
                                            involved.begin())];
@@ -320,12 +321,12 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
       const auto [it, fresh] = unit_by_root.emplace(root, unit_rep.size());
       if (fresh) {
         unit_rep.push_back(i);
-        unit_time.push_back(documents[i].time);
+        unit_time.push_back(times[i]);
       } else {
         const std::size_t u = it->second;
         if (prepared[i].length > prepared[unit_rep[u]].length) unit_rep[u] = i;
-        if (documents[i].time && (!unit_time[u] || *documents[i].time < *unit_time[u])) {
-          unit_time[u] = documents[i].time;
+        if (times[i] && (!unit_time[u] || *times[i] < *unit_time[u])) {
+          unit_time[u] = times[i];
         }
       }
       unit_of[i] = it->second;
@@ -337,6 +338,8 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
   std::vector<const std::vector<term_weight>*> unit_counts(units);
   for (std::size_t u = 0; u < units; ++u) unit_counts[u] = &prepared[unit_rep[u]].counts;
   const auto vec = story_vectors(engine, unit_counts, options.threads);
+  // The counts are spent: free them before the candidate search needs memory.
+  for (prepared_document& p : prepared) p.counts = {};
   std::vector<double> share(units);
   for (std::size_t u = 0; u < units; ++u) share[u] = bigram_share(vec[u]);
 
@@ -395,26 +398,25 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
   std::unordered_map<std::size_t, std::size_t> copy_index, story_index;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t croot = copies.find(i);
-    out.assignments[i] = {documents[i].id, 0, documents[croot].id, kind[i]};
+    out.assignments[i] = {ids[i], 0, ids[croot], kind[i]};
     auto [ci, cfresh] = copy_index.emplace(croot, out.copies.size());
-    if (cfresh)
-      out.copies.push_back({documents[croot].id, documents[unit_rep[unit_of[i]]].id, {}, {}});
-    out.copies[ci->second].members.push_back(documents[i].id);
+    if (cfresh) out.copies.push_back({ids[croot], ids[unit_rep[unit_of[i]]], {}, {}});
+    out.copies[ci->second].members.push_back(ids[i]);
     auto [si, sfresh] = story_index.emplace(stories.find(unit_of[i]), out.stories.size());
-    if (sfresh) out.stories.push_back({documents[i].id, 0, {}, {}});
-    out.stories[si->second].members.push_back(documents[i].id);
+    if (sfresh) out.stories.push_back({ids[i], 0, {}, {}});
+    out.stories[si->second].members.push_back(ids[i]);
     out.assignments[i].story = out.stories[si->second].id;
   }
   for (const copy_edge& e : edges) {
     out.copies[copy_index.at(copies.find(e.a))].links.push_back(
-        {documents[e.a].id, documents[e.b].id, e.similarity, e.by_containment});
+        {ids[e.a], ids[e.b], e.similarity, e.by_containment});
   }
   for (const auto& m : merges) {
     // The link joins the two sides' representatives; its similarity is the
     // complete-linkage value, the lowest cosine of any cross pair.
     const std::size_t root = stories.find(m.a);
     out.stories[story_index.at(root)].links.push_back(
-        {documents[unit_rep[m.a]].id, documents[unit_rep[m.b]].id, m.similarity, false});
+        {ids[unit_rep[m.a]], ids[unit_rep[m.b]], m.similarity, false});
   }
   // Story representative: the unit closest to the story's centroid.
   std::vector<std::vector<std::size_t>> story_units(out.stories.size());
@@ -437,8 +439,163 @@ clustering cluster_documents(std::span<const document> documents, const cluster_
         }
       }
     }
-    out.stories[s].representative = documents[unit_rep[best]].id;
+    out.stories[s].representative = ids[unit_rep[best]];
   }
+  return out;
+}
+
+}  // namespace
+
+clustering cluster_documents(std::span<const document> documents, const cluster_options& options) {
+  const detail::cluster_engine engine(options);
+  const std::size_t n = documents.size();
+  std::vector<document_id> ids(n);
+  std::vector<std::optional<std::int64_t>> times(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ids[i] = documents[i].id;
+    times[i] = documents[i].time;
+  }
+  {
+    std::unordered_map<document_id, std::size_t> seen;
+    seen.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto [it, fresh] = seen.emplace(ids[i], i);
+      if (!fresh) throw repeated_id(ids[i], i, it->second);
+    }
+  }
+  // 1. The text side, in parallel.
+  std::vector<prepared_document> prepared(n);
+  detail::parallel_for(n, options.threads, [&](std::size_t i) {
+    thread_local processed_text scratch;
+    prepared[i] = prepare_one(engine, documents[i], scratch);
+  });
+  return cluster_prepared(engine, prepared, ids, times,
+                          [&](std::size_t i, std::vector<std::uint64_t>& out) {
+                            thread_local processed_text scratch;
+                            out = detail::copy_shingles(engine, documents[i], scratch);
+                          });
+}
+
+// ---- batch_clusterer --------------------------------------------------------
+
+struct batch_clusterer::impl {
+  explicit impl(const cluster_options& o) : engine(o) {}
+
+  // A document waiting for the text side, with its own copy of the strings.
+  struct pending_document {
+    document_id id;
+    std::string text, title, source;
+    std::optional<std::int64_t> time;
+  };
+
+  // The text side of the pending documents, in parallel; then their texts
+  // are gone. A document that fails is dropped (the others are kept) and the
+  // first failure is rethrown.
+  void flush() {
+    const std::size_t base = prepared.size();
+    std::vector<prepared_document> done(pending.size());
+    std::vector<std::exception_ptr> failed(pending.size());
+    detail::parallel_for(pending.size(), engine.options.threads, [&](std::size_t k) {
+      thread_local processed_text scratch;
+      const pending_document& d = pending[k];
+      try {
+        done[k] = prepare_one(engine, {d.id, d.text, d.title, d.time, d.source}, scratch);
+      } catch (...) {
+        failed[k] = std::current_exception();
+      }
+    });
+    std::exception_ptr first;
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      if (failed[k]) {
+        if (!first) first = failed[k];
+        position.erase(pending[k].id);
+        continue;
+      }
+      position[pending[k].id] = prepared.size();
+      ids[prepared.size()] = pending[k].id;
+      times[prepared.size()] = pending[k].time;
+      prepared.push_back(std::move(done[k]));
+    }
+    ids.resize(prepared.size());
+    times.resize(prepared.size());
+    (void)base;
+    pending.clear();
+    pending_bytes = 0;
+    if (first) std::rethrow_exception(first);
+  }
+
+  detail::cluster_engine engine;
+  std::vector<prepared_document> prepared;
+  std::vector<document_id> ids;  // by position; the pending ones at the end
+  std::vector<std::optional<std::int64_t>> times;
+  std::unordered_map<document_id, std::size_t> position;
+  std::vector<pending_document> pending;
+  std::size_t pending_bytes = 0;
+};
+
+batch_clusterer::batch_clusterer(const cluster_options& options)
+    : impl_(std::make_unique<impl>(options)) {}
+batch_clusterer::~batch_clusterer() = default;
+batch_clusterer::batch_clusterer(batch_clusterer&&) noexcept = default;
+batch_clusterer& batch_clusterer::operator=(batch_clusterer&&) noexcept = default;
+
+void batch_clusterer::add(const document& doc) {
+  impl& m = *impl_;
+  // The errors the text side can raise, checked here so they name this
+  // document at this call (flush() runs later, for many at once).
+  const normalize_options& limits = m.engine.options.pipeline.normalize;
+  for (const std::string_view part : {doc.text, doc.title}) {
+    if (part.size() > limits.max_document_bytes) {
+      throw limit_exceeded_error("normalize_options::max_document_bytes", limits.max_document_bytes,
+                                 part.size());
+    }
+    if (limits.utf8 == utf8_policy::strict) {
+      const utf8_check c = check_utf8(part);
+      if (!c.ok) {
+        const std::string where =
+            std::string(c.reason) +
+            (part.data() == doc.title.data() ? " in the title of document " : " in document ") +
+            std::to_string(doc.id);
+        throw invalid_utf8_error(c.error_offset, where.c_str());
+      }
+    }
+  }
+  const auto [it, fresh] = m.position.emplace(doc.id, m.ids.size());
+  if (!fresh) throw repeated_id(doc.id, m.ids.size(), it->second);
+  m.ids.push_back(doc.id);
+  m.times.push_back(doc.time);
+  m.pending.push_back(
+      {doc.id, std::string(doc.text), std::string(doc.title), std::string(doc.source), doc.time});
+  m.pending_bytes += doc.text.size() + doc.title.size();
+  // Enough texts to keep every thread busy, few enough to bound memory.
+  if (m.pending.size() >= 1024 || m.pending_bytes >= (std::size_t{64} << 20)) m.flush();
+}
+
+std::size_t batch_clusterer::size() const noexcept {
+  return impl_->ids.size();
+}
+
+clustering batch_clusterer::finish(const text_source& text_of) {
+  impl& m = *impl_;
+  m.flush();
+  clustering out;
+  if (!text_of) {
+    out = cluster_prepared(m.engine, m.prepared, m.ids, m.times, {});
+  } else {
+    // The caller's source is asked for one text at a time; shingling runs in parallel.
+    std::mutex source_lock;
+    out = cluster_prepared(
+        m.engine, m.prepared, m.ids, m.times, [&](std::size_t i, std::vector<std::uint64_t>& set) {
+          std::string text, title;
+          {
+            const std::lock_guard<std::mutex> hold(source_lock);
+            text_of(i, text, title);
+          }
+          thread_local processed_text scratch;
+          set = detail::copy_shingles(m.engine, {m.ids[i], text, title, m.times[i], {}}, scratch);
+        });
+  }
+  *this = batch_clusterer(m.engine.options);
   return out;
 }
 

@@ -219,6 +219,7 @@ assignment online_clusterer::add(const document& doc) {
       a.story = orig.where.story;
       a.copy = orig.where.copy;
       a.kind = copy_kind::exact;
+      a.similarity = 1.0;
     }
   }
   // 2. A near copy: the best verified LSH candidate.
@@ -241,6 +242,7 @@ assignment online_clusterer::add(const document& doc) {
       a.story = orig.where.story;
       a.copy = orig.where.copy;
       a.kind = copy_kind::near;
+      a.similarity = best;
     }
   }
   if (a.kind != copy_kind::original) {
@@ -290,13 +292,13 @@ assignment online_clusterer::add(const document& doc) {
         best_story = sid;
       }
     }
-    // An article in CJK text meets a threshold scaled as in the batch
+    // An article in CJK text is scored on the English scale as in the batch
     // (cjk_story_scale); a headline's ten words dilute nothing.
-    const double threshold =
-        headline ? o.headline_story_threshold
-                 : o.online_story_threshold * (1.0 - (1.0 - o.cjk_story_scale) * bigram_share(v));
-    if (best >= threshold) {
+    const double scale = headline ? 1.0 : 1.0 - (1.0 - o.cjk_story_scale) * bigram_share(v);
+    const double story_score = best / scale;
+    if (story_score >= (headline ? o.headline_story_threshold : o.online_story_threshold)) {
       a.story = best_story;
+      a.similarity = std::min(1.0, story_score);
     } else {
       a.story = doc.id;
       open_story& s = st.stories[doc.id];

@@ -192,6 +192,7 @@ std::vector<term_weight> fold(std::vector<term_weight> raw) {
     out.push_back({raw[i].term, count * boost});
     i = j;
   }
+  out.shrink_to_fit();  // batch clustering holds one per document
   return out;
 }
 
@@ -325,6 +326,7 @@ std::vector<term_weight> term_extractor::weigh(std::span<const term_weight> coun
     v.push_back({c.term, static_cast<float>((1.0 + std::log(c.weight)) * idf)});
   }
   detail::keep_heaviest(v, options_.max_terms);
+  v.shrink_to_fit();  // held per document or story: no spare capacity
   double norm = 0;
   for (const term_weight& t : v) norm += static_cast<double>(t.weight) * t.weight;
   if (norm > 0) {

@@ -74,6 +74,28 @@ const assignment& of(const clustering& c, document_id id) {
   return c.assignments.front();
 }
 
+// The two clusterings are the same, link counts included.
+void same(const clustering& x, const clustering& y) {
+  REQUIRE(x.assignments.size() == y.assignments.size());
+  for (std::size_t i = 0; i < x.assignments.size(); ++i) {
+    CHECK(x.assignments[i].id == y.assignments[i].id);
+    CHECK(x.assignments[i].story == y.assignments[i].story);
+    CHECK(x.assignments[i].copy == y.assignments[i].copy);
+    CHECK(x.assignments[i].kind == y.assignments[i].kind);
+  }
+  REQUIRE(x.stories.size() == y.stories.size());
+  for (std::size_t s = 0; s < x.stories.size(); ++s) {
+    CHECK(x.stories[s].members == y.stories[s].members);
+    CHECK(x.stories[s].representative == y.stories[s].representative);
+    CHECK(x.stories[s].links.size() == y.stories[s].links.size());
+  }
+  REQUIRE(x.copies.size() == y.copies.size());
+  for (std::size_t s = 0; s < x.copies.size(); ++s) {
+    CHECK(x.copies[s].members == y.copies[s].members);
+    CHECK(x.copies[s].representative == y.copies[s].representative);
+  }
+}
+
 // Checks what cluster_documents guarantees about its clusters.
 void check_consistent(std::span<const document> docs, const clustering& c) {
   REQUIRE(c.assignments.size() == docs.size());
@@ -553,26 +575,6 @@ TEST_CASE("cluster: deterministic across thread counts", "[cluster]") {
   const auto four = cluster_documents(docs, with<cluster_options>([](auto& o) { o.threads = 4; }));
   const auto again = cluster_documents(docs, with<cluster_options>([](auto& o) { o.threads = 4; }));
   check_consistent(docs, one);
-  auto same = [](const clustering& x, const clustering& y) {
-    REQUIRE(x.assignments.size() == y.assignments.size());
-    for (std::size_t i = 0; i < x.assignments.size(); ++i) {
-      CHECK(x.assignments[i].id == y.assignments[i].id);
-      CHECK(x.assignments[i].story == y.assignments[i].story);
-      CHECK(x.assignments[i].copy == y.assignments[i].copy);
-      CHECK(x.assignments[i].kind == y.assignments[i].kind);
-    }
-    REQUIRE(x.stories.size() == y.stories.size());
-    for (std::size_t s = 0; s < x.stories.size(); ++s) {
-      CHECK(x.stories[s].members == y.stories[s].members);
-      CHECK(x.stories[s].representative == y.stories[s].representative);
-      CHECK(x.stories[s].links.size() == y.stories[s].links.size());
-    }
-    REQUIRE(x.copies.size() == y.copies.size());
-    for (std::size_t s = 0; s < x.copies.size(); ++s) {
-      CHECK(x.copies[s].members == y.copies[s].members);
-      CHECK(x.copies[s].representative == y.copies[s].representative);
-    }
-  };
   same(one, four);
   same(four, again);
   // And the grouping is the intended one: 8 topics, copies in their source's group.
@@ -709,4 +711,86 @@ TEST_CASE("cluster: cjk_story_scale rescales Chinese story scores only", "[clust
   CHECK_THROWS_AS(
       samestory::validate(with<cluster_options>([](auto& o) { o.cjk_story_scale = 1.5; })),
       samestory::invalid_options_error);
+}
+
+namespace {
+
+// 3,000 documents in 300 topics, with exact and near copies: more than one
+// round of batch_clusterer's buffer.
+std::vector<std::string> many_texts() {
+  std::vector<std::string> texts;
+  for (unsigned i = 0; i < 3000; ++i) {
+    const unsigned topic = i % 300;
+    if (i >= 300 && i % 7 == 0) {
+      texts.push_back(texts[i - 300]);
+    } else if (i >= 300 && i % 7 == 1) {
+      texts.push_back(texts[i - 300] + " " + word(5000 + i));
+    } else {
+      texts.push_back(text_from(7000 + i, topic * 20, 400, 120) + " Zan" + word(topic) + " Pel" +
+                      word(topic + 300));
+    }
+  }
+  return texts;
+}
+
+}  // namespace
+
+TEST_CASE("batch_clusterer: the same result as cluster_documents", "[cluster][batch]") {
+  const auto texts = many_texts();
+  std::vector<document> docs;
+  for (unsigned i = 0; i < texts.size(); ++i) docs.push_back(doc(100000 - 3 * i, texts[i]));
+  const cluster_options options;
+  const clustering whole = cluster_documents(docs, options);
+  check_consistent(docs, whole);
+
+  samestory::batch_clusterer batch(options);
+  for (const document& d : docs) batch.add(d);
+  CHECK(batch.size() == docs.size());
+  std::size_t asked = 0;
+  const clustering streamed =
+      batch.finish([&](std::size_t i, std::string& text, std::string& title) {
+        ++asked;
+        text = texts.at(i);
+        title.clear();
+      });
+  same(whole, streamed);
+  CHECK(asked < docs.size() / 4);  // only documents in pairs near a threshold
+  CHECK(batch.size() == 0);        // finish() empties it
+
+  // Without the texts the estimates decide: the grouping stays consistent.
+  samestory::batch_clusterer estimates(options);
+  for (const document& d : docs) estimates.add(d);
+  check_consistent(docs, estimates.finish());
+}
+
+TEST_CASE("batch_clusterer: a bad document is refused and the rest go on", "[cluster][batch]") {
+  const std::string a = text_from(1, 0, 300, 200), b = text_from(2, 0, 300, 200);
+  samestory::batch_clusterer batch(
+      with<cluster_options>([](auto& o) { o.pipeline.normalize.max_document_bytes = 100000; }));
+  batch.add(doc(1, a));
+  CHECK_THROWS_AS(batch.add(doc(1, b)), samestory::error);  // the id again
+  try {
+    batch.add(doc(2, "fine text \xC0\xAF more"));
+    FAIL("invalid UTF-8 was accepted");
+  } catch (const samestory::invalid_utf8_error& e) {
+    CHECK(e.byte_offset() == 10);
+    CHECK(std::string(e.what()).find("document 2") != std::string::npos);
+  }
+  CHECK_THROWS_AS(batch.add(doc(3, std::string(100001, 'x'))), samestory::limit_exceeded_error);
+  batch.add(doc(2, a + " " + word(9)));  // id 2 was never added
+  batch.add(doc(4, b));
+  CHECK(batch.size() == 3);
+  const clustering c = batch.finish();
+  REQUIRE(c.assignments.size() == 3);
+  CHECK(c.assignments[0].id == 1);
+  CHECK(c.assignments[1].id == 2);
+  CHECK(c.assignments[1].copy == 1);
+  CHECK(c.assignments[2].id == 4);
+}
+
+TEST_CASE("batch_clusterer: empty", "[cluster][batch]") {
+  samestory::batch_clusterer batch;
+  const clustering c = batch.finish();
+  CHECK(c.assignments.empty());
+  CHECK(c.stories.empty());
 }

@@ -358,3 +358,27 @@ TEST_CASE("online: cjk_story_scale applies to Chinese articles only", "[online]"
   CHECK(joins(zh, 1.0, 0.05));  // the pair is related at all
   CHECK(joins(en, 1.0, 0.05));
 }
+
+TEST_CASE("online: an assignment carries the similarity it joined on", "[online]") {
+  const std::string a =
+      "Zanotrix wins the Pelmora election after a long recount in Quvast province, officials "
+      "said on Sunday. The count took nine days and ended a dispute over postal ballots that "
+      "had split the regional council since the spring.";
+  const std::string b =
+      "Pelmora's new governor Zanotrix thanked voters in Quvast after the recount confirmed "
+      "the result; the council dispute over postal ballots is over, his office said.";
+  online_clusterer c;
+  CHECK(c.add(doc(1, a)).similarity == 0.0);  // starts its story
+  const assignment exact = c.add(doc(2, a));
+  CHECK(exact.kind == copy_kind::exact);
+  CHECK(exact.similarity == 1.0);
+  const assignment near = c.add(doc(3, a + " Turnout was 61 percent."));
+  REQUIRE(near.kind == copy_kind::near);
+  CHECK(near.similarity >= cluster_options{}.copy_jaccard - cluster_options{}.online_copy_margin);
+  CHECK(near.similarity <= 1.0);
+  const assignment story = c.add(doc(4, b));  // a new write-up of the same event
+  REQUIRE(story.story == 1);
+  CHECK(story.kind == copy_kind::original);
+  CHECK(story.similarity >= cluster_options{}.online_story_threshold);
+  CHECK(story.similarity <= 1.0);
+}

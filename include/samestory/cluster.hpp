@@ -29,8 +29,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -120,6 +123,11 @@ struct assignment {
   document_id story = 0;  ///< story label: the id of its story's first document (input order)
   document_id copy = 0;   ///< copy label: the id of its copy group's first document
   copy_kind kind = copy_kind::original;  ///< how it joined its copy group
+  /// Online: what it joined on — 1 for an exact copy, the Jaccard (or
+  /// containment) estimate for a near copy, the story score for a new
+  /// write-up of an open story, 0 when it started its story. Batch: 0 (the
+  /// links of clustering::copies and clustering::stories hold the similarities).
+  double similarity = 0.0;
 };
 
 /// An accepted link between two documents.
@@ -151,6 +159,60 @@ struct clustering {
 /// @throws invalid_utf8_error (strict UTF-8 policy) naming the document and offset
 SAMESTORY_API clustering cluster_documents(std::span<const document> documents,
                                            const cluster_options& options = {});
+
+/// Batch clustering fed one document at a time, for input too large to hold
+/// whole (a crawl dump read line by line): add() keeps what clustering needs
+/// — the MinHash signature and the story terms, not the text — and
+/// finish() gives what cluster_documents() would give for the same documents.
+///
+/// Texts wait in a buffer of up to 1,024 documents or 64 MiB, whose text side
+/// then runs on `threads` threads. Pairs whose copy estimate is too close to a
+/// threshold are decided on their exact shingles when finish() is given the
+/// texts back (by re-reading the input); without them, on the estimates.
+///
+/// Thread safety: one thread at a time.
+///
+///   samestory::batch_clusterer batch;
+///   for (const auto& page : crawl) batch.add({.id = page.id, .text = page.text});
+///   samestory::clustering result = batch.finish();
+class SAMESTORY_API batch_clusterer {
+ public:
+  /// Gives the text and title of the document added at `position` (0-based,
+  /// in add() order), for the few pairs checked exactly. Called from one
+  /// thread at a time.
+  using text_source =
+      std::function<void(std::size_t position, std::string& text, std::string& title)>;
+
+  /// @throws invalid_options_error for out-of-range options
+  explicit batch_clusterer(const cluster_options& options = {});
+  ~batch_clusterer();
+  /// Takes over the other's documents; the moved-from one may only be
+  /// assigned to or destroyed.
+  batch_clusterer(batch_clusterer&&) noexcept;
+  /// As the move constructor. @return *this
+  batch_clusterer& operator=(batch_clusterer&&) noexcept;
+  batch_clusterer(const batch_clusterer&) = delete;
+  batch_clusterer& operator=(const batch_clusterer&) = delete;
+
+  /// Adds a document; its strings are copied, and dropped once prepared.
+  /// A document that throws is not added, and the clusterer stays usable.
+  /// @throws error (invalid_argument) on an id already added
+  /// @throws invalid_utf8_error (strict UTF-8 policy) naming the document and offset
+  /// @throws limit_exceeded_error for a text over normalize_options::max_document_bytes
+  void add(const document& doc);
+
+  /// @return the documents added so far
+  std::size_t size() const noexcept;
+
+  /// Clusters every document added, in add() order, and empties the clusterer.
+  /// @param text_of the texts again, for exact checks near the copy thresholds;
+  ///        empty: the estimates decide
+  clustering finish(const text_source& text_of = {});
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
 
 /// The story score (cosine, rescaled by cjk_story_scale) of every pair of documents, as
 /// cluster_documents() computes it (document frequencies over these documents, each counted as its
