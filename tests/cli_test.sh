@@ -95,6 +95,51 @@ case "$case" in
     [ ! -s "$out" ] || fail "no output expected"
     run 1 cluster "$work/does-not-exist.jsonl"
     ;;
+  cluster_directory)
+    # .txt and .html files are documents, id = file name; other files are ignored.
+    run 0 cluster "$data/pages"
+    expect_stdout '{"id": "a.txt", "story": "a.txt", "copy": "a.txt"}
+{"id": "b.html", "story": "a.txt", "copy": "a.txt"}
+{"id": "c.txt", "story": "c.txt", "copy": "c.txt"}'
+    run 0 cluster --online "$data/pages"
+    expect_stdout '{"id": "a.txt", "story": "a.txt", "copy": "a.txt"}
+{"id": "b.html", "story": "a.txt", "copy": "a.txt"}
+{"id": "c.txt", "story": "c.txt", "copy": "c.txt"}'
+    ;;
+  cluster_output)
+    run 0 cluster --output clusters "$data/docs.jsonl"
+    [ "$(wc -l <"$out")" -eq 3 ] || fail "expected 3 story lines"
+    grep -qF '{"level": "stories", "id": "a1", "size": 2, "representative": "a1", "members": ["a1", "a3"], "links": [' "$out" || fail "story a1"
+    grep -qF '"members": ["2", "40"]' "$out" || fail "story 2"
+    run 0 cluster --level copies --output clusters --format tsv "$data/docs.jsonl"
+    expect_stdout "$(printf 'cluster\tsize\trepresentative\tmembers\na1\t2\ta1\ta1 a3\n2\t2\t2\t2 40\ne"q\t1\te"q\te"q')"
+    run 0 cluster --format tsv "$data/docs.jsonl"
+    expect_stdout "$(printf 'id\tstory\tcopy\na1\ta1\ta1\n2\t2\t2\na3\ta1\ta1\n40\t2\t2\ne"q\te"q\te"q')"
+    run 0 cluster --online --output clusters "$data/docs.jsonl"
+    grep -qF '"members": ["a1", "a3"], "links": [{"a": "a1", "b": "a3", "similarity": 1.0000}]' "$out" || fail "online links"
+    run 2 cluster --output words "$data/docs.jsonl"
+    run 2 cluster --format csv "$data/docs.jsonl"
+    ;;
+  cluster_skip_bad)
+    # Line 2 is malformed, line 3 repeats id a, line 4 has a number for text.
+    run 1 cluster "$data/mixed.jsonl"
+    expect_stderr_has "line 2"
+    run 0 cluster --skip-bad "$data/mixed.jsonl"
+    expect_stdout '{"id": "a", "story": "a", "copy": "a"}
+{"id": "d", "story": "a", "copy": "a"}'
+    expect_stderr_has "3 bad records skipped"
+    expect_stderr_has "line 2"
+    run 0 cluster --online --skip-bad "$data/mixed.jsonl"
+    expect_stdout '{"id": "a", "story": "a", "copy": "a"}
+{"id": "d", "story": "a", "copy": "a"}'
+    ;;
+  cluster_quiet)
+    # Not a terminal: no progress output, with or without --quiet.
+    run 0 cluster "$data/docs.jsonl"
+    [ ! -s "$err" ] || fail "stderr should be empty"
+    run 0 cluster --quiet --online "$data/docs.jsonl"
+    [ ! -s "$err" ] || fail "stderr should be empty"
+    ;;
   eval)
     # Expected line from: /usr/bin/python3 tools/score.py gold.jsonl cluster pred.jsonl story
     run 0 eval --gold "$data/gold.jsonl" --gold-key cluster --pred "$data/pred.jsonl" --pred-key story

@@ -40,6 +40,7 @@
 #include <samestory/brute_force_index.hpp>
 #include <samestory/chrome.hpp>
 #include <samestory/cluster.hpp>
+#include <samestory/compare.hpp>
 #include <samestory/error.hpp>
 #include <samestory/evaluate.hpp>
 #include <samestory/html.hpp>

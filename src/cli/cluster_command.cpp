@@ -1,0 +1,363 @@
+// samestory cluster: copy groups and stories for a set of documents.
+//
+// Input is streamed: online, each document is assigned and printed as it is
+// read; batch, batch_clusterer keeps signatures and story terms, not texts,
+// and re-reads the few texts it must check exactly (standard input is copied
+// to a temporary file for that).
+#include "cli.hpp"
+#include "documents.hpp"
+#include "progress.hpp"
+
+#include <samestory/cluster.hpp>
+#include <samestory/error.hpp>
+#include <samestory/jsonl.hpp>
+#include <samestory/online_cluster.hpp>
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace samestory::cli {
+
+namespace {
+
+const char* const cluster_help =
+    "usage: samestory cluster [options] INPUT\n"
+    "\n"
+    "Groups documents into copy groups (reposts, syndication, spins, excerpts)\n"
+    "and stories (independent reports of one event). INPUT is a JSONL file (one\n"
+    "object per line: id, text, optional title, date, source or url or\n"
+    "publisher), '-' for JSONL on standard input, or a directory whose .txt and\n"
+    ".html files are the documents (id = file name).\n"
+    "\n"
+    "  --level L        stories (default) or copies: what --threshold sets and\n"
+    "                   what --output clusters lists\n"
+    "  --threshold X    story score threshold (batch and online), or copy Jaccard\n"
+    "                   threshold with --level copies; defaults: docs/tuning.md\n"
+    "  --online         assign each document at once, in input order, as a crawler\n"
+    "                   would (default: batch, all documents at once)\n"
+    "  --window W       documents further apart than W never join (s, m, h, d);\n"
+    "                   online, older documents and idle stories are dropped\n"
+    "  --output O       assignments (default): one line per document, in input\n"
+    "                   order; clusters: one line per cluster of the chosen level\n"
+    "  --format F       jsonl (default) or tsv (with a header line)\n"
+    "  --skip-bad       pass over bad lines (malformed JSON, wrong field types,\n"
+    "                   repeated ids, invalid UTF-8) and count them on stderr\n"
+    "  --quiet          no progress line (shown only when stderr is a terminal)\n"
+    "\n"
+    "Assignments: {\"id\": \"...\", \"story\": \"...\", \"copy\": \"...\"}; labels are the\n"
+    "id of the first document of the story or copy group. Clusters: {\"level\",\n"
+    "\"id\", \"size\", \"representative\", \"members\", \"links\": [{\"a\", \"b\",\n"
+    "\"similarity\"}]}.\n"
+    "\n"
+    "Exit status: 0 done, 1 bad input (the message names file, line and field),\n"
+    "2 bad command line.\n"
+    "\n"
+    "examples:\n"
+    "  samestory cluster news.jsonl > assignments.jsonl\n"
+    "  samestory cluster --online --window 72h --skip-bad crawl.jsonl\n"
+    "  samestory cluster --level copies --output clusters --format tsv pages/\n";
+
+struct settings {
+  std::string level = "stories", output = "assignments", format = "jsonl", path;
+  bool online = false, skip_bad = false, quiet = false;
+  cluster_options options;
+};
+
+settings parse(const std::vector<std::string>& args, bool& help) {
+  settings s;
+  std::optional<double> threshold;
+  for (argument_cursor arg{args}; !arg.done(); ++arg.i) {
+    const std::string& a = arg.flag();
+    if (a == "--help" || a == "-h") {
+      help = true;
+      return s;
+    } else if (a == "--level") {
+      s.level = arg.value();
+      if (s.level != "stories" && s.level != "copies") {
+        throw usage_error{"--level must be stories or copies, not '" + s.level + "'"};
+      }
+    } else if (a == "--online") {
+      s.online = true;
+    } else if (a == "--window") {
+      s.options.time_window_seconds = parse_duration("--window", arg.value());
+    } else if (a == "--threshold") {
+      threshold = parse_unit_interval("--threshold", arg.value());
+    } else if (a == "--output") {
+      s.output = arg.value();
+      if (s.output != "assignments" && s.output != "clusters") {
+        throw usage_error{"--output must be assignments or clusters, not '" + s.output + "'"};
+      }
+    } else if (a == "--format") {
+      s.format = arg.value();
+      if (s.format != "jsonl" && s.format != "tsv") {
+        throw usage_error{"--format must be jsonl or tsv, not '" + s.format + "'"};
+      }
+    } else if (a == "--skip-bad") {
+      s.skip_bad = true;
+    } else if (a == "--quiet" || a == "-q") {
+      s.quiet = true;
+    } else if (!a.empty() && a[0] == '-' && a != "-") {
+      throw usage_error{"unknown option " + a};
+    } else if (s.path.empty()) {
+      s.path = a;
+    } else {
+      throw usage_error{"one input only; got '" + s.path + "' and '" + a + "'"};
+    }
+  }
+  if (s.path.empty()) {
+    throw usage_error{"cluster needs an input: a JSONL file, a directory, or - for standard input"};
+  }
+  if (threshold) {
+    if (s.level == "copies") {
+      s.options.copy_jaccard = *threshold;
+      // The online margin must stay under the threshold it loosens.
+      s.options.online_copy_margin = std::min(s.options.online_copy_margin, *threshold / 2);
+    } else {
+      s.options.story_threshold = *threshold;
+      s.options.online_story_threshold = *threshold;
+      s.options.headline_story_threshold = *threshold;
+    }
+  }
+  validate(s.options);
+  return s;
+}
+
+// A field of a TSV line: tabs, newlines and backslashes escaped, so that a
+// line is always one record.
+void append_tsv(std::string& out, std::string_view field) {
+  for (const char c : field) {
+    switch (c) {
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+void write(const std::string& line) {
+  std::fwrite(line.data(), 1, line.size(), stdout);
+}
+
+class assignment_writer {
+ public:
+  explicit assignment_writer(bool tsv) : tsv_(tsv) {
+    if (tsv_) write("id\tstory\tcopy\n");
+  }
+  void operator()(std::string_view id, std::string_view story, std::string_view copy) {
+    line_.clear();
+    if (tsv_) {
+      append_tsv(line_, id);
+      line_ += '\t';
+      append_tsv(line_, story);
+      line_ += '\t';
+      append_tsv(line_, copy);
+    } else {
+      line_ += "{\"id\": ";
+      append_json_string(line_, id);
+      line_ += ", \"story\": ";
+      append_json_string(line_, story);
+      line_ += ", \"copy\": ";
+      append_json_string(line_, copy);
+      line_ += '}';
+    }
+    line_ += '\n';
+    write(line_);
+  }
+
+ private:
+  bool tsv_;
+  std::string line_;
+};
+
+// One line per cluster. `name` maps a document id (its input position) to the
+// id given in the input.
+void write_clusters(const std::vector<cluster>& clusters, const std::string& level, bool tsv,
+                    const std::vector<std::string>& name) {
+  std::string line;
+  if (tsv) write("cluster\tsize\trepresentative\tmembers\n");
+  for (const cluster& c : clusters) {
+    line.clear();
+    if (tsv) {
+      append_tsv(line, name[c.id]);
+      line += '\t' + std::to_string(c.members.size()) + '\t';
+      append_tsv(line, name[c.representative]);
+      line += '\t';
+      for (std::size_t i = 0; i < c.members.size(); ++i) {
+        if (i > 0) line += ' ';
+        append_tsv(line, name[c.members[i]]);
+      }
+    } else {
+      line += "{\"level\": ";
+      append_json_string(line, level);
+      line += ", \"id\": ";
+      append_json_string(line, name[c.id]);
+      line += ", \"size\": " + std::to_string(c.members.size()) + ", \"representative\": ";
+      append_json_string(line, name[c.representative]);
+      line += ", \"members\": [";
+      for (std::size_t i = 0; i < c.members.size(); ++i) {
+        if (i > 0) line += ", ";
+        append_json_string(line, name[c.members[i]]);
+      }
+      line += "], \"links\": [";
+      char buf[32];
+      for (std::size_t i = 0; i < c.links.size(); ++i) {
+        const cluster_link& l = c.links[i];
+        if (i > 0) line += ", ";
+        line += "{\"a\": ";
+        append_json_string(line, name[l.a]);
+        line += ", \"b\": ";
+        append_json_string(line, name[l.b]);
+        std::snprintf(buf, sizeof buf, "%.4f", l.similarity);
+        line += ", \"similarity\": ";
+        line += buf;
+        if (l.by_containment) line += ", \"by_containment\": true";
+        line += '}';
+      }
+      line += ']';
+      line += '}';
+    }
+    line += '\n';
+    write(line);
+  }
+}
+
+// Clusters of one level from online assignments, in order of first member.
+// Each later member has the link it joined by: a copy to its copy group's
+// first document, a new write-up to its story's.
+std::vector<cluster> clusters_of(const std::vector<assignment>& all, bool stories) {
+  std::vector<cluster> out;
+  std::unordered_map<document_id, std::size_t> index;
+  for (const assignment& a : all) {
+    const document_id label = stories ? a.story : a.copy;
+    const auto [it, fresh] = index.emplace(label, out.size());
+    if (fresh) out.push_back({label, label, {}, {}});
+    cluster& c = out[it->second];
+    c.members.push_back(a.id);
+    if (a.id == label) continue;
+    const bool copy = a.kind != copy_kind::original;
+    c.links.push_back({copy ? a.copy : a.story, a.id, a.similarity, false});
+  }
+  return out;
+}
+
+// Batch stories whose links explain every member, as online ones do: the
+// links of its copy groups first, then the merges between them.
+std::vector<cluster> with_copy_links(const clustering& result) {
+  std::unordered_map<document_id, std::size_t> story_index;
+  for (std::size_t s = 0; s < result.stories.size(); ++s) story_index[result.stories[s].id] = s;
+  std::unordered_map<document_id, document_id> story_of;
+  for (const assignment& a : result.assignments) story_of[a.id] = a.story;
+  std::vector<cluster> out = result.stories;
+  for (cluster& s : out) s.links.clear();
+  for (const cluster& c : result.copies) {
+    auto& links = out[story_index.at(story_of.at(c.id))].links;
+    links.insert(links.end(), c.links.begin(), c.links.end());
+  }
+  for (std::size_t s = 0; s < out.size(); ++s) {
+    const auto& merges = result.stories[s].links;
+    out[s].links.insert(out[s].links.end(), merges.begin(), merges.end());
+  }
+  return out;
+}
+
+void summary(const document_reader& in, std::size_t documents) {
+  if (in.skipped() > 0) {
+    std::fprintf(
+        stderr,
+        "samestory cluster: %zu documents clustered, %zu bad record%s skipped (first: %s)\n",
+        documents, in.skipped(), in.skipped() == 1 ? "" : "s", in.first_skipped().c_str());
+  }
+}
+
+}  // namespace
+
+int cluster_command(const std::vector<std::string>& args) {
+  bool help = false;
+  settings s = parse(args, help);
+  if (help) {
+    std::fputs(cluster_help, stdout);
+    return exit_ok;
+  }
+  const bool tsv = s.format == "tsv";
+  const bool list_clusters = s.output == "clusters";
+  document_reader in(s.path, s.skip_bad, /*spool_stdin=*/!s.online);
+  progress bar(s.quiet);
+  std::vector<std::string> name;  // by document position
+  input_document d;
+
+  if (s.online) {
+    online_clusterer clusterer(s.options);
+    assignment_writer print(tsv);
+    std::vector<assignment> all;
+    while (in.next(d)) {
+      const document_id id = name.size();
+      assignment a;
+      try {
+        a = clusterer.add({id, d.text, d.title, d.time, d.source});
+      } catch (const error& e) {  // e.g. a text over max_document_bytes
+        in.reject(in.where(d) + ": " + e.what());
+        continue;
+      }
+      name.push_back(d.id);
+      if (list_clusters) {
+        all.push_back(a);
+      } else {
+        print(d.id, name[a.story], name[a.copy]);
+      }
+      bar.update(name.size(), in.bytes_read(), in.total_bytes());
+    }
+    bar.done();
+    if (list_clusters) {
+      write_clusters(clusters_of(all, s.level == "stories"), s.level, tsv, name);
+    }
+    summary(in, name.size());
+    return exit_ok;
+  }
+
+  batch_clusterer batch(s.options);
+  std::vector<std::size_t> position;  // batch position → reader's document index
+  std::size_t read = 0;
+  while (in.next(d)) {
+    const std::size_t index = read++;
+    try {
+      batch.add({name.size(), d.text, d.title, d.time, d.source});
+    } catch (const error& e) {  // e.g. a text over max_document_bytes
+      in.reject(in.where(d) + ": " + e.what());
+      continue;
+    }
+    name.push_back(d.id);
+    position.push_back(index);
+    bar.update(name.size(), in.bytes_read(), in.total_bytes());
+  }
+  bar.phase("clustering");
+  const clustering result = batch.finish([&](std::size_t i, std::string& text, std::string& title) {
+    in.reread(position[i], text, title);
+  });
+  bar.done();
+  if (list_clusters && s.level == "stories") {
+    write_clusters(with_copy_links(result), s.level, tsv, name);
+  } else if (list_clusters) {
+    write_clusters(result.copies, s.level, tsv, name);
+  } else {
+    assignment_writer print(tsv);
+    for (const assignment& a : result.assignments) print(name[a.id], name[a.story], name[a.copy]);
+  }
+  summary(in, name.size());
+  return exit_ok;
+}
+
+}  // namespace samestory::cli
