@@ -140,6 +140,23 @@ case "$case" in
     run 0 cluster --quiet --online "$data/docs.jsonl"
     [ ! -s "$err" ] || fail "stderr should be empty"
     ;;
+  cluster_directory_jsonl)
+    # A directory's .jsonl files are read as JSONL, in name order with its pages.
+    run 0 cluster "$data/feeds"
+    expect_stdout '{"id": "j1", "story": "j1", "copy": "j1"}
+{"id": "j2", "story": "j2", "copy": "j2"}
+{"id": "x.txt", "story": "j1", "copy": "j1"}'
+    ;;
+  cluster_progress)
+    # On a terminal (script(1) provides one) a progress line appears on
+    # stderr; --quiet silences it. bsdutils, which has script, is essential.
+    script -qec "$bin cluster $data/docs.jsonl >/dev/null" /dev/null >"$err" 2>&1 </dev/null ||
+      fail "script failed"
+    grep -q "docs/s" "$err" || fail "no progress line on a terminal"
+    script -qec "$bin cluster --quiet $data/docs.jsonl >/dev/null" /dev/null >"$err" 2>&1 </dev/null ||
+      fail "script failed"
+    ! grep -q "docs/s" "$err" || fail "progress despite --quiet"
+    ;;
   eval)
     # Expected line from: /usr/bin/python3 tools/score.py gold.jsonl cluster pred.jsonl story
     run 0 eval --gold "$data/gold.jsonl" --gold-key cluster --pred "$data/pred.jsonl" --pred-key story

@@ -26,6 +26,10 @@ bool is_page(const fs::path& p) {
   return ext == ".txt" || ext == ".html" || ext == ".htm";
 }
 
+bool is_jsonl(const fs::path& p) {
+  return p.extension().string() == ".jsonl";
+}
+
 bool is_html(const std::string& path) {
   const std::string ext = fs::path(path).extension().string();
   return ext == ".html" || ext == ".htm";
@@ -59,6 +63,7 @@ document_reader::document_reader(const std::string& path, bool skip_bad, bool sp
     : name_(path == "-" ? "<stdin>" : path), skip_bad_(skip_bad) {
   if (path == "-") {
     jsonl_ = &std::cin;
+    jsonl_name_ = name_;
     if (spool_stdin) {
       const char* dir = std::getenv("TMPDIR");
       std::string templ =
@@ -78,7 +83,7 @@ document_reader::document_reader(const std::string& path, bool skip_bad, bool sp
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     for (const auto& entry : fs::directory_iterator(path, ec)) {
-      if (entry.is_regular_file() && is_page(entry.path())) {
+      if (entry.is_regular_file() && (is_page(entry.path()) || is_jsonl(entry.path()))) {
         files_.push_back(entry.path().string());
         total_bytes_ += entry.file_size();
       }
@@ -87,9 +92,7 @@ document_reader::document_reader(const std::string& path, bool skip_bad, bool sp
     std::sort(files_.begin(), files_.end());
     return;
   }
-  file_.open(path, std::ios::binary);
-  if (!file_) throw error(error_code::io, "cannot open " + path + ": " + std::strerror(errno));
-  jsonl_ = &file_;
+  open_jsonl(path);
   total_bytes_ = fs::file_size(path, ec);
   if (ec) total_bytes_ = 0;
 }
@@ -99,7 +102,7 @@ document_reader::~document_reader() {
 }
 
 std::string document_reader::where(const input_document& d) const {
-  return d.line > 0 ? name_ + ": line " + std::to_string(d.line) : name_ + "/" + d.id;
+  return d.line > 0 ? jsonl_name_ + ": line " + std::to_string(d.line) : name_ + "/" + d.id;
 }
 
 void document_reader::reject(const std::string& message) {
@@ -107,19 +110,55 @@ void document_reader::reject(const std::string& message) {
   if (skipped_++ == 0) first_skipped_ = message;
 }
 
+void document_reader::open_jsonl(const std::string& path) {
+  file_.close();
+  file_.clear();
+  file_.open(path, std::ios::binary);
+  if (!file_) throw error(error_code::io, "cannot open " + path + ": " + std::strerror(errno));
+  jsonl_ = &file_;
+  jsonl_name_ = path;
+  line_ = 0;
+  offset_ = 0;
+}
+
 bool document_reader::next(input_document& out) {
-  return jsonl_ != nullptr ? next_jsonl(out) : next_file(out);
+  while (true) {
+    if (jsonl_ != nullptr) {
+      if (next_jsonl(out)) return true;
+      if (files_.empty()) return false;  // a single file or standard input
+      jsonl_ = nullptr;                  // a .jsonl of a directory is done
+      file_.close();
+    }
+    if (next_file_ >= files_.size()) return false;
+    if (is_jsonl(files_[next_file_])) {
+      current_file_ = static_cast<std::uint32_t>(next_file_);
+      open_jsonl(files_[next_file_++]);
+      continue;
+    }
+    if (next_file(out)) return true;
+  }
+}
+
+// The id must not repeat one seen before (in any file of a directory).
+void document_reader::claim_id(const std::string& id, std::size_t line) {
+  const auto [it, fresh] = line_of_id_.emplace(id, std::pair{current_file_, line});
+  if (fresh) return;
+  const auto [file, first_line] = it->second;
+  std::string first = file == current_file_ ? "" : files_.at(file) + " ";
+  if (first_line > 0) first += "line " + std::to_string(first_line);
+  throw parse_error(line, 0, "id \"" + id + "\" repeats the id of " + first);
 }
 
 bool document_reader::next_jsonl(input_document& out) {
   while (true) {
-    std::uint64_t offset = bytes_read_;
+    std::uint64_t offset = offset_;
     if (!std::getline(*jsonl_, buffer_)) {
       if (jsonl_->bad()) throw error(error_code::io, "cannot read " + name_);
       if (spool_.is_open()) spool_.flush();
       return false;
     }
     ++line_;
+    offset_ += buffer_.size() + 1;
     bytes_read_ += buffer_.size() + 1;
     if (spool_.is_open()) {
       offset = static_cast<std::uint64_t>(spool_.tellp());
@@ -134,11 +173,7 @@ bool document_reader::next_jsonl(input_document& out) {
         throw parse_error(line_, 0, "a line must hold a JSON object");
       }
       document_record r = to_document_record(v, line_);
-      const auto [it, fresh] = line_of_id_.emplace(r.id, line_);
-      if (!fresh) {
-        throw parse_error(
-            line_, 0, "id \"" + r.id + "\" repeats the id of line " + std::to_string(it->second));
-      }
+      claim_id(r.id, line_);
       out.id = std::move(r.id);
       out.text = std::move(r.text);
       out.title = std::move(r.title);
@@ -146,10 +181,11 @@ bool document_reader::next_jsonl(input_document& out) {
       out.source = std::move(r.source);
       out.line = line_;
       offsets_.push_back(offset);
+      record_file_.push_back(current_file_);
       ++returned_;
       return true;
     } catch (const parse_error& e) {
-      reject(name_ + ": " + e.what());
+      reject(jsonl_name_ + ": " + e.what());
     }
   }
 }
@@ -174,10 +210,18 @@ bool document_reader::next_file(input_document& out) {
       continue;
     }
     out.id = fs::path(path).filename().string();
+    try {
+      current_file_ = static_cast<std::uint32_t>(f);
+      claim_id(out.id, 0);
+    } catch (const parse_error& e) {
+      reject(path + ": " + e.what());
+      continue;
+    }
     out.time.reset();
     out.source.clear();
     out.line = 0;
-    file_of_.push_back(f);
+    offsets_.push_back(0);
+    record_file_.push_back(static_cast<std::uint32_t>(f));
     ++returned_;
     return true;
   }
@@ -185,14 +229,21 @@ bool document_reader::next_file(input_document& out) {
 }
 
 void document_reader::reread(std::size_t index, std::string& text, std::string& title) {
-  if (jsonl_ == nullptr) {
-    utf8_check ignored;
-    page_document(files_.at(file_of_.at(index)), text, title, ignored);
-    return;
-  }
-  const std::string path = spool_path_.empty() ? name_ : spool_path_;
-  if (spool_path_.empty() && jsonl_ == &std::cin) {
+  const std::uint32_t file = record_file_.at(index);
+  std::string path;
+  if (file != no_file) {
+    path = files_.at(file);
+    if (!is_jsonl(path)) {
+      utf8_check ignored;
+      page_document(path, text, title, ignored);
+      return;
+    }
+  } else if (!spool_path_.empty()) {
+    path = spool_path_;
+  } else if (jsonl_ == &std::cin) {
     throw error(error_code::io, "standard input cannot be read twice");
+  } else {
+    path = name_;
   }
   std::ifstream again(path, std::ios::binary);
   if (!again) throw error(error_code::io, "cannot open " + path + " again");

@@ -26,8 +26,9 @@ struct input_document {
 };
 
 /// Reads documents from a path: `-` (JSONL on standard input), a directory
-/// (every .txt, .html and .htm file in it, by name; HTML goes through
-/// html_to_text, and its <title> is the title), or a JSONL file.
+/// (its .txt, .html and .htm files are documents, by name; HTML goes through
+/// html_to_text, and its <title> is the title; its .jsonl files are read as
+/// JSONL), or a JSONL file.
 ///
 /// A bad record (malformed JSON, a field of the wrong type, a repeated id) is
 /// a samestory::error naming the file, line and field; with skip_bad it is
@@ -64,6 +65,9 @@ class document_reader {
   const std::string& name() const noexcept { return name_; }
 
  private:
+  static constexpr std::uint32_t no_file = 0xFFFFFFFF;  // the path itself, not a file of it
+  void open_jsonl(const std::string& path);
+  void claim_id(const std::string& id, std::size_t line);
   bool next_jsonl(input_document& out);
   bool next_file(input_document& out);
 
@@ -74,16 +78,19 @@ class document_reader {
   std::istream* jsonl_ = nullptr;
   std::string spool_path_;
   std::ofstream spool_;
-  std::vector<std::uint64_t> offsets_;  // of each returned record's line
+  std::string jsonl_name_;    // the JSONL file being read, for messages
+  std::uint64_t offset_ = 0;  // of the next line in it
+  std::uint32_t current_file_ = no_file;
+  std::vector<std::uint64_t> offsets_;      // per returned record: its line's offset
+  std::vector<std::uint32_t> record_file_;  // per returned record: index in files_, or no_file
   std::size_t line_ = 0;
   std::string buffer_;
   // directory
   std::vector<std::string> files_;
   std::size_t next_file_ = 0;
-  std::vector<std::size_t> file_of_;  // returned document → index in files_
   utf8_check last_check_;
 
-  std::unordered_map<std::string, std::size_t> line_of_id_;
+  std::unordered_map<std::string, std::pair<std::uint32_t, std::size_t>> line_of_id_;  // file, line
   std::size_t returned_ = 0;
   std::size_t skipped_ = 0;
   std::string first_skipped_;
