@@ -149,10 +149,12 @@ assert not any("floating library on Saturday" in r["text"] for r in o["removed"]
     [ "${a:0:32}" == "1181adb105230f0fc555c955ba4e38b0" ] || fail "one-permutation values of a changed: ${a:0:32}"
     "$bin" sign - <"$data/docs.jsonl" >"$out" 2>"$err" || fail "stdin: exit code $?"
     cmp -s "$out" "$work/sign.first" || fail "standard input signs differently"
-    # A directory: the HTML page and the text page hold one article, so one signature.
+    # A directory: its pages by file name, then its .jsonl records. The HTML
+    # page and the text page hold one article, so one signature.
     run 0 sign "$data"
-    [ "$(cut -f1 "$out" | tr '\n' ' ')" == "article.html article.txt " ] || fail "directory ids"
-    [ "$(cut -f2 "$out" | sort -u | wc -l)" -eq 1 ] || fail "the HTML and text pages sign differently"
+    [ "$(cut -f1 "$out" | tr '\n' ' ')" == "article.html article.txt a b c library-1 7 " ] ||
+      fail "directory ids"
+    [ "$(head -2 "$out" | cut -f2 | sort -u | wc -l)" -eq 1 ] || fail "the HTML and text pages sign differently"
     ;;
   sign_formats)
     for scheme in one-permutation classic simhash; do

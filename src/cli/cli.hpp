@@ -54,6 +54,10 @@ struct argument_cursor {
   }
 };
 
+/// Appends one TSV field: tab, newline, carriage return and backslash are
+/// escaped (\t \n \r \\), so a line is always one record.
+void append_tsv_field(std::string& out, std::string_view field);
+
 /// The next line of a JSONL input, which must be an object. @return false at the end
 bool next_object(jsonl_reader& reader, json_value& value);
 

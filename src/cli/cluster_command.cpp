@@ -125,29 +125,6 @@ settings parse(const std::vector<std::string>& args, bool& help) {
   return s;
 }
 
-// A field of a TSV line: tabs, newlines and backslashes escaped, so that a
-// line is always one record.
-void append_tsv(std::string& out, std::string_view field) {
-  for (const char c : field) {
-    switch (c) {
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 void write(const std::string& line) {
   std::fwrite(line.data(), 1, line.size(), stdout);
 }
@@ -160,11 +137,11 @@ class assignment_writer {
   void operator()(std::string_view id, std::string_view story, std::string_view copy) {
     line_.clear();
     if (tsv_) {
-      append_tsv(line_, id);
+      append_tsv_field(line_, id);
       line_ += '\t';
-      append_tsv(line_, story);
+      append_tsv_field(line_, story);
       line_ += '\t';
-      append_tsv(line_, copy);
+      append_tsv_field(line_, copy);
     } else {
       line_ += "{\"id\": ";
       append_json_string(line_, id);
@@ -192,13 +169,13 @@ void write_clusters(const std::vector<cluster>& clusters, const std::string& lev
   for (const cluster& c : clusters) {
     line.clear();
     if (tsv) {
-      append_tsv(line, name[c.id]);
+      append_tsv_field(line, name[c.id]);
       line += '\t' + std::to_string(c.members.size()) + '\t';
-      append_tsv(line, name[c.representative]);
+      append_tsv_field(line, name[c.representative]);
       line += '\t';
       for (std::size_t i = 0; i < c.members.size(); ++i) {
         if (i > 0) line += ' ';
-        append_tsv(line, name[c.members[i]]);
+        append_tsv_field(line, name[c.members[i]]);
       }
     } else {
       line += "{\"level\": ";

@@ -64,4 +64,25 @@ bool next_object(jsonl_reader& reader, json_value& value) {
   return true;
 }
 
+void append_tsv_field(std::string& out, std::string_view field) {
+  for (const char c : field) {
+    switch (c) {
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
 }  // namespace samestory::cli

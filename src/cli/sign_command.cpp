@@ -137,28 +137,6 @@ void append_hex(std::string& out, std::uint64_t v, int digits) {
   for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) out += hex[(v >> shift) & 0xF];
 }
 
-// An id as one TSV field: tab, newline, carriage return and backslash escaped.
-void append_field(std::string& out, std::string_view id) {
-  for (const char c : id) {
-    switch (c) {
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 }  // namespace
 
 int sign_command(const std::vector<std::string>& args) {
@@ -216,7 +194,7 @@ int sign_command(const std::vector<std::string>& args) {
               ", \"seed\": " + std::to_string(s.seed) +
               ", \"set_size\": " + std::to_string(set_size) + ", \"signature\": \"" + hex + "\"}";
     } else {
-      append_field(line, d.id);
+      append_tsv_field(line, d.id);
       line += '\t';
       line += hex;
     }
