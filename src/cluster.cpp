@@ -492,7 +492,6 @@ struct batch_clusterer::impl {
   // are gone. A document that fails is dropped (the others are kept) and the
   // first failure is rethrown.
   void flush() {
-    const std::size_t base = prepared.size();
     std::vector<prepared_document> done(pending.size());
     std::vector<std::exception_ptr> failed(pending.size());
     detail::parallel_for(pending.size(), engine.options.threads, [&](std::size_t k) {
@@ -518,7 +517,6 @@ struct batch_clusterer::impl {
     }
     ids.resize(prepared.size());
     times.resize(prepared.size());
-    (void)base;
     pending.clear();
     pending_bytes = 0;
     if (first) std::rethrow_exception(first);
@@ -589,7 +587,7 @@ clustering batch_clusterer::finish(const text_source& text_of) {
           std::string text, title;
           {
             const std::lock_guard<std::mutex> hold(source_lock);
-            text_of(i, text, title);
+            text_of(m.ids[i], text, title);
           }
           thread_local processed_text scratch;
           set = detail::copy_shingles(m.engine, {m.ids[i], text, title, m.times[i], {}}, scratch);

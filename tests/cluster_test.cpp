@@ -748,9 +748,9 @@ TEST_CASE("batch_clusterer: the same result as cluster_documents", "[cluster][ba
   CHECK(batch.size() == docs.size());
   std::size_t asked = 0;
   const clustering streamed =
-      batch.finish([&](std::size_t i, std::string& text, std::string& title) {
+      batch.finish([&](document_id id, std::string& text, std::string& title) {
         ++asked;
-        text = texts.at(i);
+        text = texts.at((100000 - id) / 3);
         title.clear();
       });
   same(whole, streamed);

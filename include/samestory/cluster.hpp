@@ -177,11 +177,9 @@ SAMESTORY_API clustering cluster_documents(std::span<const document> documents,
 ///   samestory::clustering result = batch.finish();
 class SAMESTORY_API batch_clusterer {
  public:
-  /// Gives the text and title of the document added at `position` (0-based,
-  /// in add() order), for the few pairs checked exactly. Called from one
-  /// thread at a time.
-  using text_source =
-      std::function<void(std::size_t position, std::string& text, std::string& title)>;
+  /// Gives the text and title of the document added with this id, for the
+  /// few pairs checked exactly. Called from one thread at a time.
+  using text_source = std::function<void(document_id id, std::string& text, std::string& title)>;
 
   /// @throws invalid_options_error for out-of-range options
   explicit batch_clusterer(const cluster_options& options = {});

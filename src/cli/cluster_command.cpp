@@ -306,7 +306,7 @@ int cluster_command(const std::vector<std::string>& args) {
   }
 
   batch_clusterer batch(s.options);
-  std::vector<std::size_t> position;  // batch position → reader's document index
+  std::vector<std::size_t> position;  // document id (index in name) → reader's document index
   std::size_t read = 0;
   while (in.next(d)) {
     const std::size_t index = read++;
@@ -321,9 +321,10 @@ int cluster_command(const std::vector<std::string>& args) {
     bar.update(name.size(), in.bytes_read(), in.total_bytes());
   }
   bar.phase("clustering");
-  const clustering result = batch.finish([&](std::size_t i, std::string& text, std::string& title) {
-    in.reread(position[i], text, title);
-  });
+  const clustering result =
+      batch.finish([&](document_id id, std::string& text, std::string& title) {
+        in.reread(position[id], text, title);
+      });
   bar.done();
   if (list_clusters && s.level == "stories") {
     write_clusters(with_copy_links(result), s.level, tsv, name);

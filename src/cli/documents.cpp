@@ -182,7 +182,6 @@ bool document_reader::next_jsonl(input_document& out) {
       out.line = line_;
       offsets_.push_back(offset);
       record_file_.push_back(current_file_);
-      ++returned_;
       return true;
     } catch (const parse_error& e) {
       reject(jsonl_name_ + ": " + e.what());
@@ -222,7 +221,6 @@ bool document_reader::next_file(input_document& out) {
     out.line = 0;
     offsets_.push_back(0);
     record_file_.push_back(static_cast<std::uint32_t>(f));
-    ++returned_;
     return true;
   }
   return false;

@@ -91,7 +91,6 @@ class document_reader {
   utf8_check last_check_;
 
   std::unordered_map<std::string, std::pair<std::uint32_t, std::size_t>> line_of_id_;  // file, line
-  std::size_t returned_ = 0;
   std::size_t skipped_ = 0;
   std::string first_skipped_;
   std::uint64_t bytes_read_ = 0;
