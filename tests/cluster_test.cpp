@@ -794,3 +794,19 @@ TEST_CASE("batch_clusterer: empty", "[cluster][batch]") {
   CHECK(c.assignments.empty());
   CHECK(c.stories.empty());
 }
+
+TEST_CASE("batch_clusterer: the seeds as cluster_documents groups them", "[cluster][batch]") {
+  std::vector<std::string> texts;
+  for (const char* name : samestory::test::seed_names) {
+    texts.push_back(samestory::test::read_seed(name));
+  }
+  std::vector<document> docs;
+  for (unsigned i = 0; i < 4; ++i) docs.push_back(doc(i, texts[i]));
+  samestory::batch_clusterer batch;
+  for (const document& d : docs) batch.add(d);
+  same(cluster_documents(docs),
+       batch.finish([&](document_id id, std::string& text, std::string& title) {
+         text = texts.at(id);
+         title.clear();
+       }));
+}
