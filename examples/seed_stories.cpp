@@ -127,7 +127,11 @@ int main(int argc, char** argv) {
         loosest = std::min(loosest, c);
         const bool same = result.assignments[i].story == result.assignments[j].story;
         std::printf("  %s-%s  %.3f  %.3f  %.3f  %s\n", names[i].c_str(), names[j].c_str(),
-                    o.jaccard, o.containment, c, same ? "yes" : "no");
+                    o.jaccard, o.containment, c,
+                    same ? "yes"
+                    : c >= options.story_threshold
+                        ? "no (other pairs between the two stories fall below it)"
+                        : "no");
       }
     }
     std::printf("\n");
