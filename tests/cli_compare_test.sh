@@ -13,25 +13,7 @@ out="$work/$case.out" err="$work/$case.err"
 s0="$seeds/000_1429655e81e706ba.txt"
 s1="$seeds/001_16c679fa5d3af775.txt"
 s2="$seeds/002_a4a25052c983028c.txt"
-fail() {
-  echo "FAIL [$case]: $*" >&2
-  echo "--- stdout:" >&2; head -c 4000 "$out" >&2
-  echo "--- stderr:" >&2; cat "$err" >&2
-  exit 1
-}
-# run EXPECTED_CODE ARGS...: runs the binary, checks the exit code.
-run() {
-  local want="$1"; shift
-  "$bin" "$@" >"$out" 2>"$err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "exit code $got, expected $want (args: $*)"
-}
-expect_stdout_has() {
-  grep -qF -- "$1" "$out" || fail "stdout lacks '$1'"
-}
-expect_stderr_has() {
-  grep -qF -- "$1" "$err" || fail "stderr lacks '$1'"
-}
+. "$(dirname "$0")/cli_lib.sh"
 # json EXPR: evaluates a Python expression over the JSON object on stdout (as `j`).
 json() {
   python3 -c '
@@ -46,25 +28,25 @@ case "$case" in
     run 0 compare "$data/article.txt" "$data/repost.txt"
     [ "$(head -n 1 "$out")" == "verdict: copy" ] || fail "first line"
     sed -n 2p "$out" | grep -q '^why: ' || fail "second line is not the reason"
-    expect_stdout_has "the normalized texts are identical"
-    expect_stdout_has '"Related stories"'
-    expect_stdout_has '"Sign in"'
-    expect_stdout_has "figures"
-    expect_stdout_has "shared passages: 1 "
-    expect_stdout_has "normalized A"
+    stdout_has "the normalized texts are identical"
+    stdout_has '"Related stories"'
+    stdout_has '"Sign in"'
+    stdout_has "figures"
+    stdout_has "shared passages: 1 "
+    stdout_has "normalized A"
     [ ! -s "$err" ] || fail "stderr should be empty"
     ;;
   story)
     # Seeds 000 (Traditional, heavy chrome) and 001 (Simplified): one story.
     run 0 compare "$s0" "$s1"
     [ "$(head -n 1 "$out")" == "verdict: story" ] || fail "first line"
-    expect_stdout_has "story_threshold"
-    expect_stdout_has "title_like_run"
+    stdout_has "story_threshold"
+    stdout_has "title_like_run"
     ;;
   different)
     run 0 compare "$data/article.txt" "$data/other.txt"
     [ "$(head -n 1 "$out")" == "verdict: different" ] || fail "first line"
-    expect_stdout_has "< story_threshold"
+    stdout_has "< story_threshold"
     # Another event (002) against seed 001.
     run 0 compare "$s1" "$s2"
     [ "$(head -n 1 "$out")" == "verdict: different" ] || fail "seeds 001 and 002"
@@ -119,8 +101,8 @@ EOF
     run 0 compare --json "$data/docs.jsonl#excerpt" "$data/docs.jsonl#bridge"
     json 'j["verdict"] == "copy" and j["rule"].startswith("containment")'
     run 1 compare "$data/docs.jsonl#nope" "$data/article.txt"
-    expect_stderr_has "docs.jsonl"
-    expect_stderr_has '"nope"'
+    stderr_has "docs.jsonl"
+    stderr_has '"nope"'
     ;;
   html)
     # The page's <title> is its title; nav items are chrome; the body is the article.
@@ -134,29 +116,29 @@ EOF
   stdin)
     "$bin" compare - "$data/repost.txt" <"$data/article.txt" >"$out" 2>"$err" || fail "exit code $?"
     [ "$(head -n 1 "$out")" == "verdict: copy" ] || fail "stdin as A"
-    expect_stdout_has "document A: - (stdin"
+    stdout_has "document A: - (stdin"
     "$bin" compare --json "$data/other.txt" - <"$data/article.txt" >"$out" 2>"$err" || fail "exit code $?"
     json 'j["verdict"] == "different" and j["b"]["kind"] == "stdin"'
     run 2 compare - - </dev/null
-    expect_stderr_has "standard input"
+    stderr_has "standard input"
     ;;
   missing)
     run 1 compare "$data/article.txt" "$work/does-not-exist.txt"
-    expect_stderr_has "does-not-exist.txt"
+    stderr_has "does-not-exist.txt"
     [ ! -s "$out" ] || fail "no output expected"
     run 1 compare "$work/nothing.jsonl#3" "$data/article.txt"
-    expect_stderr_has "nothing.jsonl"
+    stderr_has "nothing.jsonl"
     run 1 compare "$data" "$data/article.txt"
-    expect_stderr_has "directory"
+    stderr_has "directory"
     # Invalid UTF-8 (strict): exit 1, naming the side and the byte offset.
     printf 'valid start \303\050 then junk\n' >"$work/bad.txt"
     run 1 compare "$data/article.txt" "$work/bad.txt"
-    expect_stderr_has "invalid UTF-8 at byte 12"
-    expect_stderr_has "bad.txt"
+    stderr_has "invalid UTF-8 at byte 12"
+    stderr_has "bad.txt"
     ;;
   usage)
     run 2 compare --bogus "$data/article.txt" "$data/other.txt"
-    expect_stderr_has "--bogus"
+    stderr_has "--bogus"
     run 2 compare "$data/article.txt"
     run 2 compare "$data/article.txt" "$data/other.txt" "$data/repost.txt"
     run 2 compare --threshold 1.5 "$data/article.txt" "$data/other.txt"
@@ -165,11 +147,11 @@ EOF
     ;;
   help)
     run 0 compare --help
-    expect_stdout_has "samestory compare"
-    expect_stdout_has "FILE.jsonl#ID"
-    expect_stdout_has "examples:"
+    stdout_has "samestory compare"
+    stdout_has "FILE.jsonl#ID"
+    stdout_has "examples:"
     run 0 --help
-    expect_stdout_has "compare"
+    stdout_has "compare"
     ;;
   *)
     echo "unknown case $case" >&2

@@ -7,28 +7,7 @@ set -u
 bin="$1" data="$2" work="$3" case="$4"
 mkdir -p "$work"
 out="$work/$case.out" err="$work/$case.err"
-fail() {
-  echo "FAIL [$case]: $*" >&2
-  echo "--- stdout:" >&2; cat "$out" >&2
-  echo "--- stderr:" >&2; cat "$err" >&2
-  exit 1
-}
-# run EXPECTED_CODE ARGS...: runs the binary, checks the exit code.
-run() {
-  local want="$1"; shift
-  "$bin" "$@" >"$out" 2>"$err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "exit code $got, expected $want (args: $*)"
-}
-# expect_stdout TEXT: stdout must be exactly TEXT (plus the final newline).
-expect_stdout() {
-  local want="$1"
-  [ "$(cat "$out")" == "$want" ] || fail "stdout differs from:
-$want"
-}
-expect_stderr_has() {
-  grep -qF -- "$1" "$err" || fail "stderr lacks '$1'"
-}
+. "$(dirname "$0")/cli_lib.sh"
 
 # The fixture's expected assignments: a3 is an exact copy of a1, 40 of 2;
 # numeric ids are printed as strings; a quote in an id is escaped.
@@ -68,7 +47,7 @@ case "$case" in
     ;;
   cluster_usage)
     run 2 cluster --window 5x "$data/docs.jsonl"
-    expect_stderr_has "--window"
+    stderr_has "--window"
     run 2 cluster --window h "$data/docs.jsonl"
     run 2 cluster --window 0h "$data/docs.jsonl"
     run 2 cluster --window -3h "$data/docs.jsonl"
@@ -84,14 +63,14 @@ case "$case" in
     ;;
   cluster_duplicate_id)
     run 1 cluster "$data/dup.jsonl"
-    expect_stderr_has "line 3"
-    expect_stderr_has "line 1"
-    expect_stderr_has '"x"'
+    stderr_has "line 3"
+    stderr_has "line 1"
+    stderr_has '"x"'
     [ ! -s "$out" ] || fail "no output expected"
     ;;
   cluster_malformed)
     run 1 cluster "$data/malformed.jsonl"
-    expect_stderr_has "line 2"
+    stderr_has "line 2"
     [ ! -s "$out" ] || fail "no output expected"
     run 1 cluster "$work/does-not-exist.jsonl"
     ;;
@@ -123,12 +102,12 @@ case "$case" in
   cluster_skip_bad)
     # Line 2 is malformed, line 3 repeats id a, line 4 has a number for text.
     run 1 cluster "$data/mixed.jsonl"
-    expect_stderr_has "line 2"
+    stderr_has "line 2"
     run 0 cluster --skip-bad "$data/mixed.jsonl"
     expect_stdout '{"id": "a", "story": "a", "copy": "a"}
 {"id": "d", "story": "a", "copy": "a"}'
-    expect_stderr_has "3 bad records skipped"
-    expect_stderr_has "line 2"
+    stderr_has "3 bad records skipped"
+    stderr_has "line 2"
     run 0 cluster --online --skip-bad "$data/mixed.jsonl"
     expect_stdout '{"id": "a", "story": "a", "copy": "a"}
 {"id": "d", "story": "a", "copy": "a"}'
@@ -166,7 +145,7 @@ case "$case" in
     expect_stdout '{"n": 8, "gold_clusters": 4, "pred_clusters": 4, "pair_p": 1.0, "pair_r": 1.0, "pair_f1": 1.0, "bcubed_p": 1.0, "bcubed_r": 1.0, "bcubed_f1": 1.0, "ari": 1.0}'
     run 2 eval --gold "$data/gold.jsonl" --gold-key cluster
     run 1 eval --gold "$data/malformed.jsonl" --gold-key cluster --pred "$data/pred.jsonl" --pred-key story
-    expect_stderr_has "line 2"
+    stderr_has "line 2"
     ;;
   help)
     run 0 cluster --help

@@ -9,23 +9,8 @@ set -u
 bin="$1" data="$2" work="$3" case="$4"
 mkdir -p "$work"
 out="$work/$case.out" err="$work/$case.err"
-fail() {
-  echo "FAIL [$case]: $*" >&2
-  echo "--- stdout:" >&2; cat "$out" >&2
-  echo "--- stderr:" >&2; cat "$err" >&2
-  exit 1
-}
-# run EXPECTED_CODE ARGS...: runs the binary, checks the exit code.
-run() {
-  local want="$1"; shift
-  "$bin" "$@" >"$out" 2>"$err"
-  local got=$?
-  [ "$got" -eq "$want" ] || fail "exit code $got, expected $want (args: $*)"
-}
+. "$(dirname "$0")/cli_lib.sh"
 tab=$'\t'
-stdout_has() { grep -qF -- "$1" "$out" || fail "stdout lacks '$1'"; }
-stdout_lacks() { ! grep -qF -- "$1" "$out" || fail "stdout holds '$1'"; }
-stderr_has() { grep -qF -- "$1" "$err" || fail "stderr lacks '$1'"; }
 # py SCRIPT: runs python3 on stdout; a failed assertion fails the case.
 py() { python3 -c "$1" <"$out" || fail "python check failed: $1"; }
 
