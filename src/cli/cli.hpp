@@ -33,7 +33,6 @@ struct input {
   /// @throws samestory::error (io) when the file cannot be opened
   explicit input(const std::string& path);
   std::istream& stream() { return file.is_open() ? static_cast<std::istream&>(file) : *in; }
-  bool is_stdin() const noexcept { return !file.is_open(); }
   std::string name;
   std::ifstream file;
   std::istream* in = nullptr;

@@ -251,15 +251,6 @@ std::vector<cluster> with_copy_links(const clustering& result) {
   return out;
 }
 
-void summary(const document_reader& in, std::size_t documents) {
-  if (in.skipped() > 0) {
-    std::fprintf(
-        stderr,
-        "samestory cluster: %zu documents clustered, %zu bad record%s skipped (first: %s)\n",
-        documents, in.skipped(), in.skipped() == 1 ? "" : "s", in.first_skipped().c_str());
-  }
-}
-
 }  // namespace
 
 int cluster_command(const std::vector<std::string>& args) {
@@ -301,7 +292,7 @@ int cluster_command(const std::vector<std::string>& args) {
     if (list_clusters) {
       write_clusters(clusters_of(all, s.level == "stories"), s.level, tsv, name);
     }
-    summary(in, name.size());
+    in.report_skipped("cluster", "clustered", name.size());
     return exit_ok;
   }
 
@@ -334,7 +325,7 @@ int cluster_command(const std::vector<std::string>& args) {
     assignment_writer print(tsv);
     for (const assignment& a : result.assignments) print(name[a.id], name[a.story], name[a.copy]);
   }
-  summary(in, name.size());
+  in.report_skipped("cluster", "clustered", name.size());
   return exit_ok;
 }
 

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -103,6 +104,14 @@ document_reader::~document_reader() {
 
 std::string document_reader::where(const input_document& d) const {
   return d.line > 0 ? jsonl_name_ + ": line " + std::to_string(d.line) : name_ + "/" + d.id;
+}
+
+void document_reader::report_skipped(const char* command, const char* done,
+                                     std::size_t documents) const {
+  if (skipped_ == 0) return;
+  std::fprintf(stderr, "samestory %s: %zu documents %s, %zu bad record%s skipped (first: %s)\n",
+               command, documents, done, skipped_, skipped_ == 1 ? "" : "s",
+               first_skipped_.c_str());
 }
 
 void document_reader::reject(const std::string& message) {

@@ -54,10 +54,9 @@ class document_reader {
   /// Where the last document came from, for messages: "FILE: line N" or the file path.
   std::string where(const input_document& d) const;
 
-  /// Bad records passed over (skip_bad).
-  std::size_t skipped() const noexcept { return skipped_; }
-  /// The first bad record's message, for the summary.
-  const std::string& first_skipped() const noexcept { return first_skipped_; }
+  /// When records were skipped, one line on stderr such as "samestory
+  /// cluster: 9 documents clustered, 2 bad records skipped (first: ...)".
+  void report_skipped(const char* command, const char* done, std::size_t documents) const;
   /// Bytes consumed so far and in all (0 when unknown: standard input), for progress.
   std::uint64_t bytes_read() const noexcept { return bytes_read_; }
   std::uint64_t total_bytes() const noexcept { return total_bytes_; }

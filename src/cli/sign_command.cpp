@@ -202,11 +202,7 @@ int sign_command(const std::vector<std::string>& args) {
     std::fwrite(line.data(), 1, line.size(), stdout);
     ++signed_documents;
   }
-  if (in.skipped() > 0) {
-    std::fprintf(
-        stderr, "samestory sign: %zu documents signed, %zu bad record%s skipped (first: %s)\n",
-        signed_documents, in.skipped(), in.skipped() == 1 ? "" : "s", in.first_skipped().c_str());
-  }
+  in.report_skipped("sign", "signed", signed_documents);
   return exit_ok;
 }
 
