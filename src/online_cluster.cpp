@@ -370,6 +370,16 @@ std::size_t online_clusterer::memory_bytes() const {
   return bytes;
 }
 
+bool online_clusterer::remove(document_id id) {
+  std::unique_lock lock(state_->mutex);
+  state& st = *state_;
+  if (!st.docs.contains(id)) return false;
+  st.drop_document(id);
+  // arrival keeps the id until it reaches the front (skipped lazily), as after eviction.
+  while (!st.arrival.empty() && !st.docs.contains(st.arrival.front())) st.arrival.pop_front();
+  return true;
+}
+
 std::size_t online_clusterer::evict_older_than(std::int64_t cutoff) {
   std::unique_lock lock(state_->mutex);
   return state_->evict(cutoff);

@@ -198,6 +198,27 @@ TEST_CASE("online: evict_older_than drops old documents", "[online]") {
   CHECK(oc.evict_older_than(t0) == 0);
 }
 
+TEST_CASE("online: remove forgets a document; its story closes when it held nothing else",
+          "[online]") {
+  online_clusterer oc;
+  const std::string original = text_from(70, 0, 400, 300);
+  oc.add(doc(1, original, t0));
+  oc.add(doc(2, text_from(71, 5000, 400, 300), t0));
+  REQUIRE(oc.stories().size() == 2);
+  CHECK(oc.remove(2));
+  CHECK_FALSE(oc.remove(2));
+  CHECK_FALSE(oc.find(2).has_value());
+  CHECK(oc.documents() == std::vector<document_id>{1});
+  REQUIRE(oc.stories().size() == 1);
+  CHECK(oc.stories()[0].id == 1);
+  // A removed original no longer catches its copies: the copy starts anew.
+  CHECK(oc.remove(1));
+  const assignment again = oc.add(doc(3, original, t0 + 1));
+  CHECK(again.kind == copy_kind::original);
+  CHECK(again.story == 3);
+  CHECK(oc.size() == 1);
+}
+
 TEST_CASE("online: max_documents caps the documents held", "[online]") {
   online_clusterer oc(with<cluster_options>([](auto& o) { o.max_documents = 3; }));
   for (unsigned i = 0; i < 7; ++i) {

@@ -73,6 +73,12 @@ class SAMESTORY_API online_clusterer {
   /// @return an estimate of the heap memory held, in bytes
   std::size_t memory_bytes() const;
 
+  /// Forgets a document (a page the crawler deleted): it no longer matches
+  /// later documents, and its story closes when it held nothing else. Its
+  /// terms stay in the story's centroid and the learned frequencies: stories
+  /// are never rewritten, so assignments already made stay what they were.
+  /// @return false when the id is not held
+  bool remove(document_id id);
   /// Drops documents older than `cutoff` and stories whose latest document is
   /// older. Called by add() when time_window_seconds is set.
   /// @return how many documents were dropped
