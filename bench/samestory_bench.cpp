@@ -34,6 +34,7 @@
 
 #include "cluster_bench.hpp"
 #include "corpus.hpp"
+#include "durability_bench.hpp"
 #include "index_bench.hpp"
 #include "signature_bench.hpp"
 
@@ -55,6 +56,8 @@ struct settings {
   bool million = false;             // also index 1,000,000 documents (minutes, GBs)
   bool cluster = true;
   std::size_t cluster_docs = 100000;  // batch clustering corpus size
+  bool durability = true;
+  std::size_t durability_docs = 2000;  // fsync per add: a few ms each on a real disk
   std::vector<std::uint32_t> ks{64, 128, 256};
 };
 
@@ -265,9 +268,10 @@ int usage(const char* argv0) {
   std::fprintf(
       stderr,
       "usage: %s [--json] [--reps N] [--synthetic-mb N] [--synthetic-docs N]\n"
-      "          [--jsonl FILE] [--seeds DIR] [--only text|signatures|index|cluster] [--k "
+      "          [--jsonl FILE] [--seeds DIR] [--only text|signatures|index|cluster|durability] "
+      "[--k "
       "64,128,256]\n"
-      "          [--index-docs N] [--cluster-docs N] [--million]\n"
+      "          [--index-docs N] [--cluster-docs N] [--durability-docs N] [--million]\n"
       "  Text rows: pipeline throughput (MB/s of raw input) beside the naive ICU\n"
       "  transliterator baseline, on the seed articles, a deterministic synthetic\n"
       "  Chinese corpus (at least 50 MB and 20,000 documents by default) and\n"
@@ -280,7 +284,9 @@ int usage(const char* argv0) {
       "  also at 1,000,000; plus gaoya's 10,000-document 25x5 configuration.\n"
       "  Cluster rows: batch clustering docs/s from raw text beside the text pipeline\n"
       "  alone, at 100,000 documents (--cluster-docs); online add() p50/p99 latency\n"
-      "  and bytes per document held, at 100,000 documents held (1,000,000 with --million).\n",
+      "  and bytes per document held, at 100,000 documents held (1,000,000 with --million).\n"
+      "  Durability rows: durable_clusterer add() per sync policy beside add() in memory,\n"
+      "  checkpoint and reopen times, lsh_index save/load (--durability-docs, 2,000).\n",
       argv0);
   return 2;
 }
@@ -314,11 +320,16 @@ int main(int argc, char** argv) {
       s.signatures = v == "signatures";
       s.index = v == "index";
       s.cluster = v == "cluster";
-      if (!s.text && !s.signatures && !s.index && !s.cluster) return usage(argv[0]);
+      s.durability = v == "durability";
+      if (!s.text && !s.signatures && !s.index && !s.cluster && !s.durability) {
+        return usage(argv[0]);
+      }
     } else if (a == "--index-docs") {
       s.index_docs = static_cast<std::size_t>(std::atol(value().c_str()));
     } else if (a == "--cluster-docs") {
       s.cluster_docs = static_cast<std::size_t>(std::atol(value().c_str()));
+    } else if (a == "--durability-docs") {
+      s.durability_docs = static_cast<std::size_t>(std::atol(value().c_str()));
     } else if (a == "--million") {
       s.million = true;
     } else if (a == "--synthetic-docs") {
@@ -350,6 +361,7 @@ int main(int argc, char** argv) {
     if (s.cluster) {
       bench::run_cluster_benches(s.json, s.cluster_docs, s.million ? 1000000 : s.cluster_docs);
     }
+    if (s.durability) bench::run_durability_benches(s.json, s.durability_docs);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "samestory_bench: %s\n", e.what());
     return 1;

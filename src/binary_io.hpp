@@ -18,10 +18,14 @@
 
 #include <samestory/error.hpp>
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 // XXH_INLINE_ALL keeps xxHash out of the link: every function becomes a static
 // inline in the including translation unit.
@@ -38,6 +42,11 @@ enum class object_kind : std::uint16_t {
   simhash_signature = 2,
   chrome_statistics = 3,
   bbit_signature = 4,
+  lsh_index = 5,
+  simhash_index = 6,
+  term_statistics = 7,
+  online_clusterer = 8,
+  document_index = 9,
 };
 
 inline constexpr char envelope_magic[4] = {'S', 'M', 'S', 'T'};
@@ -229,6 +238,107 @@ inline envelope open_envelope(std::string_view bytes, object_kind kind, std::uin
         checksum_at, "expected payload checksum " + hex64(stored) + ", actual " + hex64(computed));
   }
   return {payload, payload_at, version};
+}
+
+/// The settings that made a saved object, as (name, value) text pairs: the
+/// file says what it was made with, and a loader with other settings can
+/// name the first one that differs (settings_mismatch_error) instead of
+/// reporting an opaque fingerprint. Values are decimal integers, doubles in
+/// their shortest exact form (std::to_chars) or hex64 hashes.
+class settings_list {
+ public:
+  settings_list& add(const char* name, std::uint64_t v) { return put(name, std::to_string(v)); }
+  settings_list& add_signed(const char* name, std::int64_t v) {
+    return put(name, std::to_string(v));
+  }
+  settings_list& add_hash(const char* name, std::uint64_t v) { return put(name, hex64(v)); }
+  settings_list& add_real(const char* name, double v) {
+    char buf[40];
+    // The shortest text that reads back as exactly v: "0.7", not "0.69999999999999996".
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return put(name, std::string(buf, r.ptr));
+  }
+
+  const std::vector<std::pair<std::string, std::string>>& items() const noexcept { return items_; }
+
+  /// u16 count, then per setting u8 name length, name, u8 value length, value.
+  void write(std::string& out) const {
+    append_u16(out, static_cast<std::uint16_t>(items_.size()));
+    for (const auto& [name, value] : items_) {
+      out.push_back(static_cast<char>(name.size()));
+      out += name;
+      out.push_back(static_cast<char>(value.size()));
+      out += value;
+    }
+  }
+
+  static settings_list read(byte_reader& r) {
+    settings_list list;
+    list.offset_ = r.offset();
+    const std::size_t count_at = r.offset();
+    const std::uint16_t count = r.u16("settings count");
+    r.check_count(count, 2, count_at, "settings");
+    for (std::uint16_t i = 0; i < count; ++i) {
+      const std::size_t name_length = static_cast<unsigned char>(r.bytes(1, "setting name")[0]);
+      std::string name(r.bytes(name_length, "setting name"));
+      const std::size_t value_length = static_cast<unsigned char>(r.bytes(1, "setting value")[0]);
+      list.items_.emplace_back(std::move(name),
+                               std::string(r.bytes(value_length, "setting value")));
+    }
+    return list;
+  }
+
+  /// @throws settings_mismatch_error naming the first setting that differs
+  void expect_same_as(const settings_list& expected, const char* object) const {
+    for (const auto& [name, value] : expected.items_) {
+      const std::string* saved = find(name);
+      if (saved == nullptr) throw settings_mismatch_error(object, name, "(absent)", value);
+      if (*saved != value) throw settings_mismatch_error(object, name, *saved, value);
+    }
+    for (const auto& [name, value] : items_) {
+      if (expected.find(name) == nullptr) {
+        throw settings_mismatch_error(object, name, value, "(absent)");
+      }
+    }
+    // Same names and values, so only the order or a repeat can differ: the
+    // writer never does that, so the bytes are damaged, not other settings.
+    if (items_ != expected.items_) {
+      throw format_error(offset_, std::string("expected the settings of ") + object +
+                                      " once each, in the writer's order");
+    }
+  }
+
+ private:
+  settings_list& put(const char* name, std::string value) {
+    items_.emplace_back(name, std::move(value));
+    return *this;
+  }
+  const std::string* find(const std::string& name) const {
+    for (const auto& [n, v] : items_) {
+      if (n == name) return &v;
+    }
+    return nullptr;
+  }
+  std::vector<std::pair<std::string, std::string>> items_;
+  std::size_t offset_ = 0;  // where read() found the block, for errors
+};
+
+inline void append_i64(std::string& out, std::int64_t v) {
+  append_u64(out, static_cast<std::uint64_t>(v));
+}
+
+inline void append_f64(std::string& out, double v) {
+  std::uint64_t bits;
+  static_assert(sizeof bits == sizeof v);
+  std::memcpy(&bits, &v, sizeof bits);
+  append_u64(out, bits);
+}
+
+inline double read_f64(byte_reader& r, const char* what) {
+  const std::uint64_t bits = r.u64(what);
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
 }
 
 }  // namespace samestory::detail

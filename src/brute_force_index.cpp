@@ -1,4 +1,5 @@
 #include <samestory/brute_force_index.hpp>
+#include <samestory/error.hpp>
 
 #include "tag_table.hpp"
 
@@ -27,6 +28,12 @@ std::vector<std::uint64_t> sorted_set(std::span<const std::uint64_t> h) {
   std::sort(s.begin(), s.end());
   s.erase(std::unique(s.begin(), s.end()), s.end());
   return s;
+}
+
+void check_query_options(const query_options& o) {
+  if (o.max_candidates == 0) {
+    throw invalid_options_error("query_options::max_candidates must be at least 1, actual 0");
+  }
 }
 
 void rank(std::vector<match>& out, const query_options& o) {
@@ -67,12 +74,17 @@ struct brute_force_index::impl {
             std::vector<match>& out) const {
     if (q.empty()) return;
     const double qn = static_cast<double>(q.size());
+    std::size_t candidates = 0;
     for (std::size_t s = 0; s < sets.size(); ++s) {
       const auto slot = static_cast<std::uint32_t>(s);
       if (slot == exclude || !docs.is_live(slot) || sets[s].empty()) continue;
       const double xn = static_cast<double>(sets[s].size());
       // Exact size filter: J <= min/max, so smaller or larger sets cannot qualify.
       if (std::min(qn, xn) < o.min_jaccard * std::max(qn, xn)) continue;
+      // The sets merged are this index's candidates, as lsh_index's are those sharing a band.
+      if (++candidates > o.max_candidates) {
+        throw limit_exceeded_error("query_options::max_candidates", o.max_candidates, candidates);
+      }
       const auto inter = static_cast<double>(intersection_size(q, sets[s]));
       if (inter == 0 && (o.min_jaccard > 0 || o.min_containment > 0)) continue;
       const double j = inter / (qn + xn - inter);
@@ -103,6 +115,7 @@ void brute_force_index::insert(document_id id, std::span<const std::uint64_t> sh
 
 std::vector<match> brute_force_index::query(std::span<const std::uint64_t> shingle_hashes,
                                             const query_options& options) const {
+  check_query_options(options);
   const std::vector<std::uint64_t> q = sorted_set(shingle_hashes);
   std::vector<match> out;
   {
@@ -121,6 +134,7 @@ std::vector<match> brute_force_index::query_top(std::span<const std::uint64_t> s
 }
 
 std::vector<match> brute_force_index::query_id(document_id id, const query_options& options) const {
+  check_query_options(options);
   std::vector<match> out;
   {
     std::shared_lock lock(impl_->mutex);

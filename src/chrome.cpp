@@ -695,6 +695,9 @@ chrome_stripper::chrome_stripper(const chrome_options& options) : options_(optio
   if (options.recurring_min_docs < 1) {
     throw invalid_options_error("chrome_options::recurring_min_docs must be at least 1, got 0");
   }
+  if (options.max_lines < 1) {
+    throw invalid_options_error("chrome_options::max_lines must be at least 1, got 0");
+  }
 }
 
 chrome_result chrome_stripper::strip(std::string_view document, const chrome_statistics* stats,
@@ -719,10 +722,27 @@ void chrome_stripper::strip(std::string_view document, chrome_result& result,
     // Line indices and character counts are 32-bit; a 4 GiB page is not an article.
     throw limit_exceeded_error("chrome_stripper document bytes", max_bytes, document.size());
   }
+  // Lines are counted before any is measured: the per-line records are most
+  // of strip()'s memory, and reserving them exactly spares the slack (and the
+  // copy) of growing by doubling. memchr skips a line at a time, and counting
+  // stops one past the limit. A final '\n' starts no line.
+  std::size_t line_count = document.back() != '\n' ? 1 : 0;
+  for (const char *at = document.data(), *stop = at + document.size();
+       line_count <= options_.max_lines &&
+       (at = static_cast<const char*>(
+            std::memchr(at, '\n', static_cast<std::size_t>(stop - at)))) != nullptr;
+       ++at) {
+    ++line_count;
+  }
+  if (line_count > options_.max_lines) {
+    throw limit_exceeded_error("chrome_options::max_lines", options_.max_lines, line_count);
+  }
+  result.lines.reserve(line_count);
 
   thread_local strip_scratch scratch;
   std::vector<line_feat>& feat = scratch.feat;
   feat.clear();
+  feat.reserve(line_count);
 
   const std::uint32_t min_body = options_.min_body_chars;
   const std::uint32_t max_short = options_.max_short_chars;
@@ -1024,11 +1044,12 @@ void chrome_stripper::strip(std::string_view document, chrome_result& result,
     }
   }
 
-  std::size_t kept_bytes = 0;
+  std::size_t kept_bytes = 0, kept_lines = 0;
   for (const chrome_line& l : result.lines) {
-    if (l.kept()) kept_bytes += l.end - l.begin + 1;
+    if (l.kept()) kept_bytes += l.end - l.begin + 1, ++kept_lines;
   }
   result.text.reserve(kept_bytes);
+  result.kept.reserve(kept_lines);
   bool first_kept = true;
   for (std::size_t i = 0; i < result.lines.size(); ++i) {
     const chrome_line& l = result.lines[i];
@@ -1053,6 +1074,27 @@ namespace {
 constexpr std::uint16_t statistics_format_version = 1;
 
 }  // namespace
+
+void chrome_statistics::prune(std::size_t max_lines) {
+  for (auto& [key, s] : sources_) {
+    if (s.lines.size() <= max_lines) continue;
+    auto& lines = s.lines;
+    const auto more_documents = [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    };
+    std::nth_element(lines.begin(), lines.begin() + static_cast<std::ptrdiff_t>(max_lines),
+                     lines.end(), more_documents);
+    lines.resize(max_lines);
+    std::sort(lines.begin(), lines.end());  // back to hash order for lookups
+    lines.shrink_to_fit();
+  }
+}
+
+std::size_t chrome_statistics::memory_bytes() const noexcept {
+  std::size_t bytes = sources_.capacity() * sizeof(sources_[0]);
+  for (const auto& [key, s] : sources_) bytes += s.lines.capacity() * sizeof(s.lines[0]);
+  return bytes;
+}
 
 void chrome_statistics::observe(std::string_view document, std::string_view source) {
   std::vector<std::uint64_t> hashes;

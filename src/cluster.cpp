@@ -248,7 +248,7 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
     detail::parallel_for(unique.size(), options.threads, [&](std::size_t u) {
       const std::size_t i = unique[u];
       const std::uint64_t size = prepared[i].signature.set_size();
-      for (const match& m : index.query(prepared[i].signature)) {
+      for (const match& m : detail::copy_candidates(index, prepared[i].signature, options, true)) {
         const std::size_t j = static_cast<std::size_t>(m.id);
         if (j <= i || !detail::within_window(options, times[i], times[j])) {
           continue;
@@ -558,6 +558,9 @@ void batch_clusterer::add(const document& doc) {
       }
     }
   }
+  // The line and shingle limits too: free for an article, one more pass for a
+  // text long enough to meet one (otherwise a later add() would report it).
+  m.engine.pipeline.check_limits(doc.text);
   const auto [it, fresh] = m.position.emplace(doc.id, m.ids.size());
   if (!fresh) throw repeated_id(doc.id, m.ids.size(), it->second);
   m.ids.push_back(doc.id);

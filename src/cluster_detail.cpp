@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -71,8 +72,9 @@ namespace {
 // The body, or the title when there is no body (headlines only): the text
 // the copy level compares. Leaves the normalized text and shingles in scratch.
 // @return whether the title stood in for an empty body
-bool copy_text(const cluster_engine& engine, const document& doc, processed_text& scratch) {
-  engine.pipeline.process(doc.text, scratch, nullptr, doc.source);
+bool copy_text(const cluster_engine& engine, const document& doc, processed_text& scratch,
+               const chrome_statistics* chrome = nullptr) {
+  engine.pipeline.process(doc.text, scratch, chrome, doc.source);
   if (scratch.normalized.is_empty() && !doc.title.empty()) {
     scratch.normalized = engine.pipeline.text_normalizer().normalize(doc.title);
     engine.pipeline.text_shingler().hash(scratch.normalized, scratch.shingles);
@@ -120,9 +122,9 @@ void exact_overlap(std::span<const std::uint64_t> a, std::span<const std::uint64
 }
 
 prepared_document prepare(const cluster_engine& engine, const document& doc,
-                          processed_text& scratch) {
+                          processed_text& scratch, const chrome_statistics* chrome) {
   prepared_document p;
-  if (copy_text(engine, doc, scratch)) {
+  if (copy_text(engine, doc, scratch, chrome)) {
     p.counts = engine.terms.counts(doc.title, std::string_view{});  // a headline alone
   } else {
     p.counts = engine.terms.counts(doc.title, scratch.normalized, doc.text);
@@ -149,6 +151,22 @@ bool is_copy(const cluster_options& o, const match& m, std::uint64_t query_set_s
     return true;
   }
   return false;
+}
+
+std::vector<match> copy_candidates(const lsh_index& index, const minhash_signature& signature,
+                                   const cluster_options& o, bool stored) {
+  query_options q;
+  const std::size_t self = stored ? 1 : 0;
+  if (o.max_candidates > 0 && o.max_candidates < std::numeric_limits<std::size_t>::max()) {
+    q.max_candidates = o.max_candidates + self;
+  }
+  try {
+    return index.query(signature, q);
+  } catch (const limit_exceeded_error& e) {
+    // The caller set cluster_options, not query_options: name what they set.
+    throw limit_exceeded_error("cluster_options::max_candidates", o.max_candidates,
+                               e.actual() - self);
+  }
 }
 
 void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& body) {

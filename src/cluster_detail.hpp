@@ -2,6 +2,7 @@
 #pragma once
 
 #include <samestory/cluster.hpp>
+#include <samestory/lsh_index.hpp>
 #include <samestory/lsh_tuner.hpp>
 #include <samestory/minhash.hpp>
 #include <samestory/story_terms.hpp>
@@ -38,8 +39,10 @@ struct prepared_document {
 
 // The copy-level text is the body; a document with no body (headlines only)
 // is compared by its title.
+// With `chrome`, lines that recur across the document's source are removed
+// as chrome (online_clusterer's learned statistics).
 prepared_document prepare(const cluster_engine& engine, const document& doc,
-                          processed_text& scratch);
+                          processed_text& scratch, const chrome_statistics* chrome = nullptr);
 
 // The distinct copy-level shingle hashes of a document, sorted: what
 // prepare() signs, for checking a pair exactly.
@@ -77,6 +80,12 @@ inline double story_score(const cluster_options& o, double cosine, double share_
   const double scale = 1.0 - (1.0 - o.cjk_story_scale) * std::min(share_a, share_b);
   return std::min(1.0, cosine / scale);
 }
+
+// The copy candidates of a signature: index.query() under
+// cluster_options::max_candidates, whose error names that option. `stored`:
+// the document itself is in the index (batch) and is not counted.
+std::vector<match> copy_candidates(const lsh_index& index, const minhash_signature& signature,
+                                   const cluster_options& o, bool stored);
 
 // Runs body(i) for i in [0, n) on up to `threads` threads; rethrows the
 // exception of the lowest failing index, so errors are deterministic.

@@ -1,5 +1,6 @@
 #include <samestory/error.hpp>
 
+#include <cstring>
 #include <string>
 
 namespace samestory {
@@ -20,6 +21,8 @@ const char* to_string(error_code code) noexcept {
       return "invalid_argument";
     case error_code::parse:
       return "parse";
+    case error_code::settings_mismatch:
+      return "settings_mismatch";
   }
   return "unknown";
 }
@@ -46,5 +49,21 @@ format_error::format_error(std::size_t byte_offset, const std::string& message)
     : error(error_code::format,
             "format error at byte " + std::to_string(byte_offset) + ": " + message),
       byte_offset_(byte_offset) {}
+
+io_error::io_error(const char* operation, const std::string& path, int system_error)
+    : error(error_code::io, std::string("cannot ") + operation + " " + path +
+                                (system_error != 0 ? std::string(": ") + std::strerror(system_error)
+                                                   : std::string())),
+      path_(path),
+      system_error_(system_error) {}
+
+settings_mismatch_error::settings_mismatch_error(const char* object, const std::string& setting,
+                                                 const std::string& saved,
+                                                 const std::string& expected)
+    : error(error_code::settings_mismatch,
+            std::string(object) + " was saved with " + setting + " = " + saved +
+                " and is being loaded with " + setting + " = " + expected +
+                "; load it with the settings it was made with, or rebuild it"),
+      setting_(setting) {}
 
 }  // namespace samestory

@@ -1,4 +1,5 @@
 #include <samestory/error.hpp>
+#include <samestory/io.hpp>
 #include <samestory/lsh_index.hpp>
 
 #include "binary_io.hpp"  // xxHash, inline
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -132,6 +134,28 @@ struct lsh_index::impl {
     return slot;
   }
 
+  // A saved document: its kept values go straight into a new slot and bands.
+  void add_saved(document_id id, std::int64_t time, std::uint32_t set_size, bool empty,
+                 const std::uint16_t* v) {
+    bool grew = false;
+    const std::uint32_t slot = docs.allocate(id, time, empty, grew);
+    if (grew) grow_arrays();
+    std::copy(v, v + k, values.row(slot));
+    set_sizes[slot] = set_size;
+    if (empty) return;
+    std::uint32_t tags[max_bands];
+    band_tags(v, tags);
+    bands.grow_for_one();
+    for (std::uint32_t b = 0; b < params.bands; ++b) bands.insert(b, tags[b], slot);
+  }
+
+  detail::settings_list settings() const {
+    detail::settings_list s;
+    s.add("bands", params.bands).add("rows", params.rows).add("num_hashes", k);
+    s.add_hash("signature_fingerprint", fingerprint);
+    return s;
+  }
+
   void remove_slot(std::uint32_t slot) {
     if (!docs.is_empty_set(slot)) {
       std::uint32_t tags[max_bands];
@@ -143,21 +167,50 @@ struct lsh_index::impl {
   }
 
   // Collects the distinct slots sharing a band with `tags`, in slot order.
-  void collect(const std::uint32_t* tags, std::vector<std::uint32_t>& slots) const {
+  // More than query_options::max_candidates of them (not counting `exclude`)
+  // throw limit_exceeded_error. Past the limit's worth of band entries the
+  // slots are deduplicated, and again after each further limit's worth, so a
+  // flood of matching documents is refused with the scratch at about twice
+  // the limit plus one band's bucket, before the other bands are gathered.
+  void collect(const std::uint32_t* tags, std::vector<std::uint32_t>& slots,
+               std::size_t max_candidates = std::numeric_limits<std::size_t>::max(),
+               std::uint32_t exclude = detail::tag_table::no_slot) const {
+    const auto distinct = [&] {
+      std::sort(slots.begin(), slots.end());
+      slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+    };
+    const auto check = [&] {
+      const std::size_t found =
+          slots.size() - (std::binary_search(slots.begin(), slots.end(), exclude) ? 1 : 0);
+      if (found > max_candidates) {
+        throw limit_exceeded_error("query_options::max_candidates", max_candidates, found);
+      }
+    };
+    const auto later = [&](std::size_t from) {
+      return from > std::numeric_limits<std::size_t>::max() - max_candidates
+                 ? std::numeric_limits<std::size_t>::max()
+                 : from + max_candidates;
+    };
     slots.clear();
     for (std::uint32_t b = 0; b < params.bands; ++b) bands.prefetch(b, tags[b]);
+    std::size_t check_at = later(0);
     for (std::uint32_t b = 0; b < params.bands; ++b) {
       bands.for_each(b, tags[b], [&](std::uint32_t s) { slots.push_back(s); });
+      if (slots.size() > check_at) {
+        distinct();
+        check();
+        check_at = later(slots.size());
+      }
     }
-    std::sort(slots.begin(), slots.end());
-    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+    distinct();
+    check();
   }
 
   // Scores the candidates of query values q (tags already in scratch().tags).
   void score(const std::uint16_t* q, std::uint64_t q_size, std::uint32_t exclude,
              const query_options& o, std::vector<match>& out) const {
     auto& sc = scratch();
-    collect(sc.tags.data(), sc.slots);
+    collect(sc.tags.data(), sc.slots, o.max_candidates, exclude);
     const double inv_k = 1.0 / k;
     for (const std::uint32_t s : sc.slots) {
       if (s == exclude) continue;
@@ -174,6 +227,12 @@ struct lsh_index::impl {
 };
 
 namespace {
+
+void check_query_options(const query_options& o) {
+  if (o.max_candidates == 0) {
+    throw invalid_options_error("query_options::max_candidates must be at least 1, actual 0");
+  }
+}
 
 void rank(std::vector<match>& out, const query_options& o) {
   const auto by_jaccard = [](const match& a, const match& b) {
@@ -307,6 +366,7 @@ void lsh_index::query_into(const minhash_signature& signature, const query_optio
                            std::vector<match>& out) const {
   const impl& m = *impl_;
   m.check(signature, "query");
+  check_query_options(options);
   out.clear();
   if (signature.is_empty()) return;
   auto& sc = m.prepare(signature);
@@ -332,6 +392,7 @@ std::vector<match> lsh_index::query_top(const minhash_signature& signature, std:
 
 std::vector<match> lsh_index::query_id(document_id id, const query_options& options) const {
   const impl& m = *impl_;
+  check_query_options(options);
   std::vector<match> out;
   auto& sc = scratch();
   {
@@ -421,6 +482,101 @@ lsh_parameters lsh_index::parameters() const noexcept {
 }
 std::uint32_t lsh_index::num_hashes() const noexcept {
   return impl_->k;
+}
+
+// Saved form, version 1 (docs/format.md): settings, u64 N, then N documents
+// in id order: u64 id, i64 time, u32 set size, u8 flags (bit 0 = empty set),
+// k × u16 values.
+namespace {
+constexpr std::uint16_t lsh_format_version = 1;
+}
+
+std::string lsh_index::save() const {
+  const impl& m = *impl_;
+  std::shared_lock lock(m.mutex);
+  std::vector<std::pair<document_id, std::uint32_t>> order;
+  order.reserve(m.docs.size());
+  for (std::uint32_t s = 0; s < m.docs.slots(); ++s) {
+    if (m.docs.is_live(s)) order.emplace_back(m.docs.id(s), s);
+  }
+  std::sort(order.begin(), order.end());
+  std::string out;
+  out.reserve(64 + order.size() * (21 + 2 * std::size_t{m.k}));
+  const std::size_t start =
+      detail::begin_envelope(out, detail::object_kind::lsh_index, lsh_format_version);
+  m.settings().write(out);
+  detail::append_u64(out, order.size());
+  for (const auto& [id, slot] : order) {
+    detail::append_u64(out, id);
+    detail::append_i64(out, m.docs.time(slot));
+    detail::append_u32(out, m.set_sizes[slot]);
+    out.push_back(m.docs.is_empty_set(slot) ? '\x01' : '\x00');
+    const std::uint16_t* v = m.values_of(slot);
+    for (std::uint32_t i = 0; i < m.k; ++i) detail::append_u16(out, v[i]);
+  }
+  detail::end_envelope(out, start);
+  return out;
+}
+
+void lsh_index::save_file(const std::filesystem::path& file) const {
+  write_file_atomically(file, save());
+}
+
+lsh_index lsh_index::load(std::string_view bytes, lsh_parameters parameters,
+                          const minhasher& hasher) {
+  return load(bytes, parameters, hasher.num_hashes(), hasher.fingerprint());
+}
+
+lsh_index lsh_index::load(std::string_view bytes, lsh_parameters parameters,
+                          std::uint32_t num_hashes, std::uint64_t signature_fingerprint) {
+  lsh_index index(parameters, num_hashes, signature_fingerprint);
+  impl& m = *index.impl_;
+  const detail::envelope env =
+      detail::open_envelope(bytes, detail::object_kind::lsh_index, lsh_format_version);
+  detail::byte_reader r(env.payload, env.payload_offset);
+  detail::settings_list::read(r).expect_same_as(m.settings(), "lsh_index");
+  const std::size_t record = 21 + 2 * std::size_t{m.k};
+  const std::size_t count_at = r.offset();
+  const std::uint64_t count = r.u64("document count");
+  r.check_count(count, record, count_at, "documents");
+  index.reserve(static_cast<std::size_t>(count));
+  std::vector<std::uint16_t> v(m.k);
+  bool first = true;
+  document_id previous = 0;
+  for (std::uint64_t d = 0; d < count; ++d) {
+    const std::size_t id_at = r.offset();
+    const document_id id = r.u64("document id");
+    if (!first && id <= previous) {
+      throw format_error(id_at, "expected document ids in increasing order, actual " +
+                                    std::to_string(id) + " after " + std::to_string(previous));
+    }
+    first = false;
+    previous = id;
+    const auto time = static_cast<std::int64_t>(r.u64("document time"));
+    const std::uint32_t set_size = r.u32("set size");
+    const std::size_t flags_at = r.offset();
+    const auto flags = static_cast<unsigned char>(r.bytes(1, "flags")[0]);
+    if (flags > 1) {
+      throw format_error(flags_at, "expected flags 0 or 1, actual " + std::to_string(flags));
+    }
+    const bool empty = flags == 1;
+    const std::size_t values_at = r.offset();
+    for (std::uint32_t i = 0; i < m.k; ++i) v[i] = r.u16("signature value");
+    if (empty && (set_size != 0 ||
+                  std::any_of(v.begin(), v.end(), [](std::uint16_t x) { return x != 0xFFFF; }))) {
+      throw format_error(values_at,
+                         "expected an empty document to have set size 0 and all "
+                         "values 0xffff");
+    }
+    m.add_saved(id, time, set_size, empty, v.data());
+  }
+  r.expect_end("lsh_index payload");
+  return index;
+}
+
+lsh_index lsh_index::load_file(const std::filesystem::path& file, lsh_parameters parameters,
+                               const minhasher& hasher) {
+  return load(read_file(file), parameters, hasher);
 }
 
 }  // namespace samestory

@@ -1,12 +1,15 @@
+#include "binary_io.hpp"
 #include "cluster_detail.hpp"
 #include "term_order.hpp"
 
 #include <samestory/error.hpp>
+#include <samestory/io.hpp>
 #include <samestory/lsh_index.hpp>
 #include <samestory/online_cluster.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <limits>
@@ -24,6 +27,7 @@ struct held_document {
   assignment where;
   std::int64_t time = 0;
   std::uint64_t text_hash = 0;
+  std::uint64_t arrival = 0;  // its number in arrival order (see state::arrival)
 };
 
 struct open_story {
@@ -44,6 +48,10 @@ struct open_story {
 // headline_story_threshold.
 constexpr std::size_t headline_max_terms = 24;
 
+// learn_chrome keeps this many lines per source, pruning every so many documents.
+constexpr std::size_t chrome_lines_per_source = 1024;
+constexpr std::uint64_t chrome_prune_every = 256;
+
 // (time, id), earliest first: what the time window drops next.
 using timed_id = std::pair<std::int64_t, document_id>;
 using by_earliest = std::priority_queue<timed_id, std::vector<timed_id>, std::greater<>>;
@@ -56,8 +64,14 @@ struct online_clusterer::state {
   detail::cluster_engine engine;
   lsh_index copies;
   term_statistics stats;
+  chrome_statistics chrome;  // learned per source when options.learn_chrome
+  std::uint64_t chrome_observed = 0;
   std::unordered_map<document_id, held_document> docs;
-  std::deque<document_id> arrival;  // may hold ids already evicted; skipped lazily
+  // (id, arrival number), oldest first. Entries of dropped documents stay
+  // until they reach the front; the number tells a re-added document's entry
+  // from its stale earlier one, which would otherwise be listed twice.
+  std::deque<std::pair<document_id, std::uint64_t>> arrival;
+  std::uint64_t next_arrival = 0;
   std::unordered_map<std::uint64_t, document_id> by_text;
   std::unordered_map<document_id, open_story> stories;
   std::unordered_map<std::uint64_t, std::vector<document_id>> postings;
@@ -70,6 +84,14 @@ struct online_clusterer::state {
   std::uint64_t next_order = 0;
   processed_text scratch;
   mutable std::shared_mutex mutex;
+
+  bool is_current(const std::pair<document_id, std::uint64_t>& entry) const {
+    const auto it = docs.find(entry.first);
+    return it != docs.end() && it->second.arrival == entry.second;
+  }
+  void pop_stale_arrivals() {
+    while (!arrival.empty() && !is_current(arrival.front())) arrival.pop_front();
+  }
 
   void drop_document(document_id id) {
     const auto it = docs.find(id);
@@ -116,7 +138,7 @@ struct online_clusterer::state {
       const auto it = stories.find(id);
       if (it != stories.end() && it->second.last_time == time) drop_story(id);
     }
-    while (!arrival.empty() && !docs.contains(arrival.front())) arrival.pop_front();
+    pop_stale_arrivals();
   }
 
   void touch_story(document_id id, open_story& s, std::int64_t time) {
@@ -139,7 +161,7 @@ struct online_clusterer::state {
       ++dropped;
     }
     for (document_id id : old_stories) drop_story(id);
-    while (!arrival.empty() && !docs.contains(arrival.front())) arrival.pop_front();
+    pop_stale_arrivals();
     return dropped;
   }
 
@@ -194,7 +216,14 @@ assignment online_clusterer::add(const document& doc) {
   if (const auto it = st.docs.find(doc.id); it != st.docs.end()) return it->second.where;
 
   const cluster_options& o = st.engine.options;
-  const detail::prepared_document p = detail::prepare(st.engine, doc, st.scratch);
+  const detail::prepared_document p =
+      detail::prepare(st.engine, doc, st.scratch, o.learn_chrome ? &st.chrome : nullptr);
+  // Learned only once the document is accepted, so that a refused document
+  // changes nothing (durable_clusterer's log replays accepted ones only).
+  if (o.learn_chrome && !doc.source.empty()) {
+    st.chrome.observe(doc.text, doc.source);
+    if (++st.chrome_observed % chrome_prune_every == 0) st.chrome.prune(chrome_lines_per_source);
+  }
   if (doc.time) st.clock = std::max(st.clock, *doc.time);
   const std::int64_t time =
       doc.time ? *doc.time : (st.clock == std::numeric_limits<std::int64_t>::min() ? 0 : st.clock);
@@ -202,7 +231,7 @@ assignment online_clusterer::add(const document& doc) {
     st.expire(st.clock - o.time_window_seconds);
   }
   while (o.max_documents > 0 && st.docs.size() >= o.max_documents && !st.arrival.empty()) {
-    st.drop_document(st.arrival.front());
+    if (st.is_current(st.arrival.front())) st.drop_document(st.arrival.front().first);
     st.arrival.pop_front();
   }
 
@@ -226,7 +255,7 @@ assignment online_clusterer::add(const document& doc) {
   if (a.kind == copy_kind::original && !p.is_empty) {
     double best = -1;
     document_id best_id = 0;
-    for (const match& m : st.copies.query(p.signature)) {
+    for (const match& m : detail::copy_candidates(st.copies, p.signature, o, false)) {
       double s = 0;
       bool by_containment = false;
       if (!detail::is_copy(o, m, p.signature.set_size(), s, by_containment, o.online_copy_margin)) {
@@ -313,9 +342,10 @@ assignment online_clusterer::add(const document& doc) {
     st.copies.insert(doc.id, p.signature, time);
     st.by_text.emplace(p.text_hash, doc.id);
   }
+  held.arrival = st.next_arrival++;
   st.docs.emplace(doc.id, held);
   if (o.time_window_seconds > 0) st.doc_times.emplace(time, doc.id);
-  st.arrival.push_back(doc.id);
+  st.arrival.emplace_back(doc.id, held.arrival);
   return a;
 }
 
@@ -330,8 +360,8 @@ std::vector<document_id> online_clusterer::documents() const {
   std::shared_lock lock(state_->mutex);
   std::vector<document_id> out;
   out.reserve(state_->docs.size());
-  for (document_id id : state_->arrival) {
-    if (state_->docs.contains(id)) out.push_back(id);
+  for (const auto& entry : state_->arrival) {
+    if (state_->is_current(entry)) out.push_back(entry.first);
   }
   return out;
 }
@@ -359,9 +389,9 @@ std::size_t online_clusterer::memory_bytes() const {
   // Node-based maps: about two pointers plus the value per entry, and buckets.
   std::size_t bytes = st.copies.memory_bytes();
   bytes += st.docs.size() * (sizeof(held_document) + sizeof(document_id) + 32);
-  bytes += st.by_text.size() * 48 + st.arrival.size() * sizeof(document_id);
+  bytes += st.by_text.size() * 48 + st.arrival.size() * sizeof(st.arrival.front());
   bytes += (st.doc_times.size() + st.story_times.size()) * sizeof(timed_id);
-  bytes += st.stats.memory_bytes();
+  bytes += st.stats.memory_bytes() + st.chrome.memory_bytes();
   for (const auto& [id, s] : st.stories) {
     bytes += sizeof(open_story) + 48 + s.centroid.capacity() * sizeof(term_weight) +
              s.keys.capacity() * sizeof(std::uint64_t);
@@ -376,13 +406,287 @@ bool online_clusterer::remove(document_id id) {
   if (!st.docs.contains(id)) return false;
   st.drop_document(id);
   // arrival keeps the id until it reaches the front (skipped lazily), as after eviction.
-  while (!st.arrival.empty() && !st.docs.contains(st.arrival.front())) st.arrival.pop_front();
+  st.pop_stale_arrivals();
   return true;
 }
 
 std::size_t online_clusterer::evict_older_than(std::int64_t cutoff) {
   std::unique_lock lock(state_->mutex);
   return state_->evict(cutoff);
+}
+
+// ---------------------------------------------------------------------------
+// Saved state, version 1 (docs/format.md). Payload: settings; i64 clock, u64
+// next story order; u64 documents observed for chrome; the learned term
+// frequencies, the learned chrome statistics and the copy index, each a
+// whole nested envelope (u64 length, then its bytes); the held documents in
+// arrival order; the first-seen-text table; the open stories in order of
+// their first document. Postings and time queues are rebuilt from these.
+
+namespace {
+
+constexpr std::uint16_t online_format_version = 1;
+constexpr std::size_t saved_document_bytes =
+    8 * 3 + 1 + 8 * 3;  // ids, kind, similarity, time, hash
+
+// Every option that decides an assignment; threads and the input limits do not.
+detail::settings_list online_settings(const detail::cluster_engine& e) {
+  const cluster_options& o = e.options;
+  detail::settings_list s;
+  s.add_hash("text_fingerprint", e.pipeline.fingerprint());
+  s.add_hash("signature_fingerprint", e.hasher.fingerprint());
+  s.add("chrome.min_body_chars", o.pipeline.chrome.min_body_chars);
+  s.add("chrome.max_short_chars", o.pipeline.chrome.max_short_chars);
+  s.add_real("chrome.recurring_share", o.pipeline.chrome.recurring_share);
+  s.add("chrome.recurring_min_docs", o.pipeline.chrome.recurring_min_docs);
+  s.add("terms.cjk_n", o.terms.cjk_n);
+  s.add_real("terms.idf_power", o.terms.idf_power);
+  s.add_real("terms.entity_boost", o.terms.entity_boost);
+  s.add("terms.max_terms", o.terms.max_terms);
+  s.add("num_hashes", o.num_hashes);
+  s.add("seed", o.seed);
+  s.add_real("copy_candidate_jaccard", o.copy_candidate_jaccard);
+  s.add_real("copy_jaccard", o.copy_jaccard);
+  s.add_real("copy_containment", o.copy_containment);
+  s.add("copy_min_shingles", o.copy_min_shingles);
+  s.add_real("online_copy_margin", o.online_copy_margin);
+  s.add_real("cjk_story_scale", o.cjk_story_scale);
+  s.add_real("online_story_threshold", o.online_story_threshold);
+  s.add_real("headline_story_threshold", o.headline_story_threshold);
+  s.add_signed("time_window_seconds", o.time_window_seconds);
+  s.add("candidate_terms", o.candidate_terms);
+  s.add("max_documents", o.max_documents);
+  s.add("max_learned_terms", o.max_learned_terms);
+  s.add("learn_chrome", o.learn_chrome ? 1 : 0);
+  return s;
+}
+
+void append_nested(std::string& out, const std::string& bytes) {
+  detail::append_u64(out, bytes.size());
+  out += bytes;
+}
+
+// A nested saved object; errors inside it report offsets in the whole input.
+template <typename Load>
+auto read_nested(detail::byte_reader& r, const char* what, Load load) {
+  const std::size_t length_at = r.offset();
+  const std::uint64_t length = r.u64(what);
+  r.check_count(length, 1, length_at, what);
+  const std::size_t at = r.offset();
+  const std::string_view bytes = r.bytes(static_cast<std::size_t>(length), what);
+  try {
+    return load(bytes);
+  } catch (const format_error& e) {
+    throw format_error(at + e.byte_offset(),
+                       std::string("in the nested ") + what + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+std::string online_clusterer::save() const {
+  const state& st = *state_;
+  std::shared_lock lock(st.mutex);
+  std::string out;
+  const std::size_t start =
+      detail::begin_envelope(out, detail::object_kind::online_clusterer, online_format_version);
+  online_settings(st.engine).write(out);
+  detail::append_i64(out, st.clock);
+  detail::append_u64(out, st.next_order);
+  detail::append_u64(out, st.chrome_observed);
+  append_nested(out, st.stats.save());
+  append_nested(out, st.chrome.save());
+  append_nested(out, st.copies.save());
+
+  std::vector<document_id> held;
+  held.reserve(st.docs.size());
+  for (const auto& entry : st.arrival) {
+    if (st.is_current(entry)) held.push_back(entry.first);
+  }
+  detail::append_u64(out, held.size());
+  for (document_id id : held) {
+    const held_document& d = st.docs.at(id);
+    detail::append_u64(out, id);
+    detail::append_u64(out, d.where.story);
+    detail::append_u64(out, d.where.copy);
+    out.push_back(static_cast<char>(d.where.kind));
+    detail::append_f64(out, d.where.similarity);
+    detail::append_i64(out, d.time);
+    detail::append_u64(out, d.text_hash);
+  }
+
+  std::vector<std::pair<std::uint64_t, document_id>> texts(st.by_text.begin(), st.by_text.end());
+  std::sort(texts.begin(), texts.end());
+  detail::append_u64(out, texts.size());
+  for (const auto& [hash, id] : texts) {
+    detail::append_u64(out, hash);
+    detail::append_u64(out, id);
+  }
+
+  std::vector<std::pair<std::uint64_t, document_id>> order;
+  for (const auto& [id, s] : st.stories) order.emplace_back(s.order, id);
+  std::sort(order.begin(), order.end());
+  detail::append_u64(out, order.size());
+  for (const auto& [ord, id] : order) {
+    const open_story& s = st.stories.at(id);
+    detail::append_u64(out, id);
+    detail::append_u64(out, s.documents);
+    detail::append_u64(out, s.copy_groups);
+    detail::append_i64(out, s.first_time);
+    detail::append_i64(out, s.last_time);
+    detail::append_u64(out, s.order);
+    detail::append_f64(out, s.norm);
+    detail::append_u32(out, static_cast<std::uint32_t>(s.centroid.size()));
+    for (const term_weight& t : s.centroid) {
+      detail::append_u64(out, t.term);
+      std::uint32_t bits;
+      std::memcpy(&bits, &t.weight, sizeof bits);
+      detail::append_u32(out, bits);
+    }
+    detail::append_u32(out, static_cast<std::uint32_t>(s.keys.size()));
+    for (std::uint64_t k : s.keys) detail::append_u64(out, k);
+  }
+  detail::end_envelope(out, start);
+  return out;
+}
+
+void online_clusterer::save_file(const std::filesystem::path& file) const {
+  write_file_atomically(file, save());
+}
+
+online_clusterer online_clusterer::load(std::string_view bytes, const cluster_options& options) {
+  // The checksum first: damaged bytes are refused before the engine is built.
+  const detail::envelope env =
+      detail::open_envelope(bytes, detail::object_kind::online_clusterer, online_format_version);
+  online_clusterer oc(options);
+  state& st = *oc.state_;
+  detail::byte_reader r(env.payload, env.payload_offset);
+  detail::settings_list::read(r).expect_same_as(online_settings(st.engine), "online_clusterer");
+  st.clock = static_cast<std::int64_t>(r.u64("clock"));
+  st.next_order = r.u64("next story order");
+  st.chrome_observed = r.u64("chrome documents observed");
+  st.stats = read_nested(r, "term statistics",
+                         [](std::string_view b) { return term_statistics::load(b); });
+  st.chrome = read_nested(r, "chrome statistics",
+                          [](std::string_view b) { return chrome_statistics::load(b); });
+  st.copies = read_nested(r, "copy index", [&](std::string_view b) {
+    return lsh_index::load(b, st.engine.lsh, st.engine.hasher);
+  });
+  const bool windowed = st.engine.options.time_window_seconds > 0;
+
+  const std::size_t docs_at = r.offset();
+  const std::uint64_t docs = r.u64("document count");
+  r.check_count(docs, saved_document_bytes, docs_at, "documents");
+  st.docs.reserve(static_cast<std::size_t>(docs));
+  for (std::uint64_t i = 0; i < docs; ++i) {
+    const std::size_t at = r.offset();
+    held_document d;
+    d.where.id = r.u64("document id");
+    d.where.story = r.u64("story");
+    d.where.copy = r.u64("copy group");
+    const std::size_t kind_at = r.offset();
+    const auto kind = static_cast<unsigned char>(r.bytes(1, "copy kind")[0]);
+    if (kind > 2) {
+      throw format_error(kind_at, "expected copy kind 0..2, actual " + std::to_string(kind));
+    }
+    d.where.kind = static_cast<copy_kind>(kind);
+    d.where.similarity = detail::read_f64(r, "similarity");
+    d.time = static_cast<std::int64_t>(r.u64("time"));
+    d.text_hash = r.u64("text hash");
+    d.arrival = st.next_arrival++;
+    if (!st.docs.emplace(d.where.id, d).second) {
+      throw format_error(
+          at, "expected each document once, actual " + std::to_string(d.where.id) + " again");
+    }
+    st.arrival.emplace_back(d.where.id, d.arrival);
+    if (windowed) st.doc_times.emplace(d.time, d.where.id);
+  }
+  // Ids the copy index holds must be held documents: add() looks them up.
+  for (document_id id : st.copies.ids()) {
+    if (!st.docs.contains(id)) {
+      throw format_error(docs_at,
+                         "expected every document of the copy index to be held, "
+                         "actual " +
+                             std::to_string(id) + " is not");
+    }
+  }
+
+  const std::size_t texts_at = r.offset();
+  const std::uint64_t texts = r.u64("text count");
+  r.check_count(texts, 16, texts_at, "texts");
+  std::uint64_t previous_hash = 0;
+  for (std::uint64_t i = 0; i < texts; ++i) {
+    const std::size_t at = r.offset();
+    const std::uint64_t hash = r.u64("text hash");
+    const document_id id = r.u64("document id");
+    if ((i > 0 && hash <= previous_hash) || !st.docs.contains(id)) {
+      throw format_error(at,
+                         "expected text hashes in increasing order, each naming a held "
+                         "document, actual " +
+                             detail::hex64(hash) + " for document " + std::to_string(id));
+    }
+    previous_hash = hash;
+    st.by_text.emplace(hash, id);
+  }
+
+  const std::size_t stories_at = r.offset();
+  const std::uint64_t stories = r.u64("story count");
+  r.check_count(stories, 7 * 8 + 8, stories_at, "stories");
+  std::uint64_t previous_order = 0;
+  for (std::uint64_t i = 0; i < stories; ++i) {
+    const std::size_t at = r.offset();
+    const document_id id = r.u64("story id");
+    open_story s;
+    s.documents = r.u64("story documents");
+    s.copy_groups = r.u64("story copy groups");
+    s.first_time = static_cast<std::int64_t>(r.u64("story first time"));
+    s.last_time = static_cast<std::int64_t>(r.u64("story last time"));
+    s.order = r.u64("story order");
+    s.norm = detail::read_f64(r, "story norm");
+    const std::size_t centroid_at = r.offset();
+    const std::uint32_t terms = r.u32("centroid terms");
+    r.check_count(terms, 12, centroid_at, "centroid terms");
+    s.centroid.resize(terms);
+    for (term_weight& t : s.centroid) {
+      const std::size_t term_at = r.offset();
+      t.term = r.u64("centroid term");
+      const std::uint32_t bits = r.u32("centroid weight");
+      std::memcpy(&t.weight, &bits, sizeof bits);
+      if (&t != s.centroid.data() && (&t - 1)->term >= t.term) {
+        throw format_error(term_at, "expected centroid terms in increasing order");
+      }
+    }
+    const std::size_t keys_at = r.offset();
+    const std::uint32_t keys = r.u32("story keys");
+    r.check_count(keys, 8, keys_at, "story keys");
+    s.keys.resize(keys);
+    for (std::uint64_t& k : s.keys) {
+      const std::size_t key_at = r.offset();
+      k = r.u64("story key");
+      if (&k != s.keys.data() && *(&k - 1) >= k) {
+        throw format_error(key_at, "expected story keys in increasing order");
+      }
+      st.postings[k].push_back(id);
+    }
+    if (s.order >= st.next_order || (i > 0 && s.order <= previous_order)) {
+      throw format_error(at, "expected story orders increasing and below " +
+                                 std::to_string(st.next_order) + ", actual " +
+                                 std::to_string(s.order));
+    }
+    previous_order = s.order;
+    const std::int64_t last = s.last_time;
+    if (!st.stories.emplace(id, std::move(s)).second) {
+      throw format_error(at, "expected each story once, actual " + std::to_string(id) + " again");
+    }
+    if (windowed) st.story_times.emplace(last, id);
+  }
+  r.expect_end("online_clusterer payload");
+  return oc;
+}
+
+online_clusterer online_clusterer::load_file(const std::filesystem::path& file,
+                                             const cluster_options& options) {
+  return load(read_file(file), options);
 }
 
 }  // namespace samestory

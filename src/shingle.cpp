@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -26,12 +27,37 @@ using detail::word_class;
 
 constexpr std::uint32_t word_bit = 0x80000000u;
 
+// Scratch that grows without writing its new elements. The token arrays are
+// sized for one token per code point, but prose has one per 5 to 7 letters:
+// vector::resize would zero (and so make resident) memory the tokens never reach.
+template <class T>
+struct raw_buffer {
+  std::unique_ptr<T[]> data;
+  std::size_t size = 0;
+  void ensure(std::size_t n) {
+    if (n > size) {
+      data = std::make_unique_for_overwrite<T[]>(n);
+      size = n;
+    }
+  }
+  T& operator[](std::size_t i) noexcept { return data[i]; }
+};
+
 struct walk_scratch {
-  std::vector<std::uint32_t> codes;
-  std::vector<std::uint8_t> classes;
-  std::vector<std::uint32_t> bounds;
+  raw_buffer<std::uint32_t> codes;
+  raw_buffer<std::uint8_t> classes;
+  raw_buffer<std::uint32_t> bounds;
   std::vector<std::uint32_t> segments;
 };
+
+std::size_t saturating_add(std::size_t a, std::size_t b) noexcept {
+  return a > std::numeric_limits<std::size_t>::max() - b ? std::numeric_limits<std::size_t>::max()
+                                                         : a + b;
+}
+
+[[noreturn]] void too_many_shingles(std::size_t limit, std::size_t actual) {
+  throw limit_exceeded_error("shingle_options::max_shingles", limit, actual);
+}
 
 walk_scratch& thread_scratch() {
   thread_local walk_scratch scratch;
@@ -82,6 +108,9 @@ shingler::shingler(const shingle_options& options) : options_(options) {
     throw invalid_options_error("shingle_options::word_n must be in 1..16, actual " +
                                 std::to_string(options.word_n));
   }
+  if (options.max_shingles == 0) {
+    throw invalid_options_error("shingle_options::max_shingles must be at least 1, actual 0");
+  }
 }
 
 // Two phases. First the text becomes an array of 32-bit token codes (the code
@@ -94,29 +123,53 @@ void shingler::walk(const normalized_text& text, Sink&& sink) const {
   // One scratch per thread, shared by every instantiation of this template
   // (a thread_local inside it would be one per sink type).
   walk_scratch& scratch = thread_scratch();
+  // One huge document must not pin its buffers to the thread for good, even
+  // when it is refused: they are dropped on the way out.
+  struct release_if_huge {
+    walk_scratch& s;
+    ~release_if_huge() {
+      if (s.codes.size > (std::size_t{4} << 20)) {
+        walk_scratch fresh;  // swapped, not assigned, so the old buffers are freed here
+        std::swap(s, fresh);
+      }
+    }
+  } release{scratch};
   auto& codes = scratch.codes;
   auto& classes = scratch.classes;
   auto& bounds = scratch.bounds;      // token i covers [bounds[2i], bounds[2i+1])
   auto& segments = scratch.segments;  // token index where each segment ends
   const std::size_t max_tokens = text.text.size();
-  if (codes.size() < max_tokens) {
-    codes.resize(max_tokens);
-    classes.resize(max_tokens);
-  }
-  if (WantSpans && bounds.size() < 2 * max_tokens) bounds.resize(2 * max_tokens);
+  codes.ensure(max_tokens);
+  classes.ensure(max_tokens);
+  if (WantSpans) bounds.ensure(2 * max_tokens);
   segments.clear();
+
+  // Refuse an over-long text while tokenizing, before its tokens fill memory:
+  // a segment of L tokens has at least L - (n - 1) shingles, so once the
+  // tokens exceed max_shingles + (n - 1) per segment, so must the shingles.
+  const std::size_t limit = options_.max_shingles;
+  const std::size_t reach = std::max(options_.cjk_n, options_.word_n) - 1;
+  std::size_t token_cap = saturating_add(limit, reach);
 
   const char32_t* const base = text.text.data();
   const char32_t* p = base;
   const char32_t* const end = base + text.text.size();
   std::size_t n = 0;
   const bool want_classes = options_.cjk_n != options_.word_n;
+  // Local pointers: a byte store (classes) may alias any object in memory,
+  // which would make the compiler reload pointers kept in the scratch struct.
+  std::uint32_t* const code_at = codes.data.get();
+  std::uint8_t* const class_at = classes.data.get();
+  std::uint32_t* const bound_at = bounds.data.get();
   auto push = [&](std::uint32_t code, token_class c, const char32_t* b, const char32_t* e) {
-    codes[n] = code;
-    if (want_classes) classes[n] = c;
+    if (n >= token_cap) [[unlikely]] {
+      too_many_shingles(limit, n + 1 - reach * (segments.size() + 1));
+    }
+    code_at[n] = code;
+    if (want_classes) class_at[n] = c;
     if constexpr (WantSpans) {
-      bounds[2 * n] = static_cast<std::uint32_t>(b - base);
-      bounds[2 * n + 1] = static_cast<std::uint32_t>(e - base);
+      bound_at[2 * n] = static_cast<std::uint32_t>(b - base);
+      bound_at[2 * n + 1] = static_cast<std::uint32_t>(e - base);
     }
     ++n;
   };
@@ -129,6 +182,7 @@ void shingler::walk(const normalized_text& text, Sink&& sink) const {
     if (c == U'\n') {
       if (!options_.cross_breaks && (segments.empty() ? n > 0 : segments.back() < n)) {
         segments.push_back(static_cast<std::uint32_t>(n));
+        token_cap = saturating_add(token_cap, reach);
       }
       ++p;
       continue;
@@ -155,13 +209,31 @@ void shingler::walk(const normalized_text& text, Sink&& sink) const {
 
   const std::uint64_t seed = options_.seed;
   const std::uint32_t ncjk = options_.cjk_n, nword = options_.word_n;
+  // Shingles never outnumber tokens; past the limit, count them exactly
+  // (as the loop below emits them) before emitting any.
+  if (n > limit) {
+    std::size_t total = 0, first = 0;
+    for (const std::uint32_t last : segments) {
+      std::size_t here = 0;
+      if (ncjk == nword) {
+        here = last - first >= ncjk ? last - first - ncjk + 1 : 0;
+      } else {
+        for (std::size_t i = first; i < last; ++i) {
+          here += i + (classes[i] == cjk_class ? ncjk : nword) <= last;
+        }
+      }
+      total += here == 0 && last > first ? 1 : here;
+      first = last;
+    }
+    if (total > limit) too_many_shingles(limit, total);
+  }
   auto emit = [&](std::size_t first, std::size_t count) {
     std::uint32_t b = 0, e = 0;
     if constexpr (WantSpans) {
       b = bounds[2 * first];
       e = bounds[2 * (first + count - 1) + 1];
     }
-    sink(XXH3_64bits_withSeed(codes.data() + first, count * sizeof(std::uint32_t), seed), b, e);
+    sink(XXH3_64bits_withSeed(codes.data.get() + first, count * sizeof(std::uint32_t), seed), b, e);
   };
   std::size_t seg_begin = 0;
   for (const std::uint32_t seg_end : segments) {
@@ -203,11 +275,6 @@ void shingler::walk(const normalized_text& text, Sink&& sink) const {
     if (!emitted && seg_end > seg_begin) emit(seg_begin, seg_end - seg_begin);
     seg_begin = seg_end;
   }
-  // One huge document must not pin its buffers to the thread for good.
-  if (codes.capacity() > (std::size_t{4} << 20)) {
-    walk_scratch fresh;  // swapped, not assigned, so the old buffers are freed here
-    std::swap(scratch, fresh);
-  }
 }
 
 std::size_t shingler::count(const normalized_text& text) const {
@@ -237,8 +304,10 @@ std::size_t shingler::hash(const normalized_text& text, std::span<std::uint64_t>
 
 void shingler::hash(const normalized_text& text, std::vector<std::uint64_t>& out) const {
   out.clear();
-  // Shingles never outnumber code points, so one reservation covers the document.
-  if (out.capacity() < text.text.size() + 1) out.reserve(text.text.size() + 1);
+  // Shingles never outnumber code points (nor the limit), so one reservation
+  // covers the document.
+  const std::size_t most = std::min(text.text.size(), options_.max_shingles) + 1;
+  if (out.capacity() < most) out.reserve(most);
   walk<false>(text, [&](std::uint64_t h, std::uint32_t, std::uint32_t) { out.push_back(h); });
 }
 

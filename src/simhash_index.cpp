@@ -1,5 +1,8 @@
 #include <samestory/error.hpp>
+#include <samestory/io.hpp>
 #include <samestory/simhash_index.hpp>
+
+#include "binary_io.hpp"
 
 #include "tag_table.hpp"
 
@@ -94,6 +97,13 @@ struct simhash_index::impl {
     // The table number is mixed in so equal masked bits of different tables
     // do not share a tag pattern.
     return detail::tag_of((fp & masks[t]) ^ (static_cast<std::uint64_t>(t) << 58));
+  }
+
+  detail::settings_list settings() const {
+    detail::settings_list s;
+    s.add("max_distance", options.max_distance).add("blocks", options.blocks);
+    s.add_hash("signature_fingerprint", options.signature_fingerprint);
+    return s;
   }
 
   void remove_slot(std::uint32_t slot) {
@@ -217,6 +227,83 @@ simhash_index_options simhash_index::options() const noexcept {
 }
 std::size_t simhash_index::tables() const noexcept {
   return impl_->masks.size();
+}
+
+// Saved form, version 1 (docs/format.md): settings, u64 N, then N documents
+// in id order: u64 id, i64 time, u64 fingerprint.
+namespace {
+constexpr std::uint16_t simhash_index_format_version = 1;
+}
+
+std::string simhash_index::save() const {
+  const impl& m = *impl_;
+  std::shared_lock lock(m.mutex);
+  std::vector<std::pair<document_id, std::uint32_t>> order;
+  order.reserve(m.docs.size());
+  for (std::uint32_t s = 0; s < m.docs.slots(); ++s) {
+    if (m.docs.is_live(s)) order.emplace_back(m.docs.id(s), s);
+  }
+  std::sort(order.begin(), order.end());
+  std::string out;
+  out.reserve(64 + order.size() * 24);
+  const std::size_t start =
+      detail::begin_envelope(out, detail::object_kind::simhash_index, simhash_index_format_version);
+  m.settings().write(out);
+  detail::append_u64(out, order.size());
+  for (const auto& [id, slot] : order) {
+    detail::append_u64(out, id);
+    detail::append_i64(out, m.docs.time(slot));
+    detail::append_u64(out, m.fingerprints[slot]);
+  }
+  detail::end_envelope(out, start);
+  return out;
+}
+
+void simhash_index::save_file(const std::filesystem::path& file) const {
+  write_file_atomically(file, save());
+}
+
+simhash_index simhash_index::load(std::string_view bytes, const simhash_index_options& options) {
+  simhash_index index(options);
+  impl& m = *index.impl_;
+  const detail::envelope env = detail::open_envelope(bytes, detail::object_kind::simhash_index,
+                                                     simhash_index_format_version);
+  detail::byte_reader r(env.payload, env.payload_offset);
+  detail::settings_list::read(r).expect_same_as(m.settings(), "simhash_index");
+  const std::size_t count_at = r.offset();
+  const std::uint64_t count = r.u64("document count");
+  r.check_count(count, 24, count_at, "documents");
+  m.docs.reserve(static_cast<std::size_t>(count));
+  m.fingerprints.reserve(static_cast<std::size_t>(count));
+  bool first = true;
+  document_id previous = 0;
+  for (std::uint64_t d = 0; d < count; ++d) {
+    const std::size_t id_at = r.offset();
+    const document_id id = r.u64("document id");
+    if (!first && id <= previous) {
+      throw format_error(id_at, "expected document ids in increasing order, actual " +
+                                    std::to_string(id) + " after " + std::to_string(previous));
+    }
+    first = false;
+    previous = id;
+    const auto time = static_cast<std::int64_t>(r.u64("document time"));
+    const std::uint64_t fingerprint = r.u64("fingerprint");
+    bool grew = false;
+    const std::uint32_t slot = m.docs.allocate(id, time, false, grew);
+    if (grew) m.fingerprints.resize(m.docs.slots());
+    m.fingerprints[slot] = fingerprint;
+    m.tables.grow_for_one();
+    for (std::size_t t = 0; t < m.masks.size(); ++t) {
+      m.tables.insert(t, m.tag(t, fingerprint), slot);
+    }
+  }
+  r.expect_end("simhash_index payload");
+  return index;
+}
+
+simhash_index simhash_index::load_file(const std::filesystem::path& file,
+                                       const simhash_index_options& options) {
+  return load(read_file(file), options);
 }
 
 }  // namespace samestory

@@ -1,12 +1,14 @@
 #include <samestory/error.hpp>
 #include <samestory/story_terms.hpp>
 
+#include "binary_io.hpp"
 #include "term_order.hpp"
 #include "token_class.hpp"
 #include "utf8_decode.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,6 +46,14 @@ text_pipeline_options term_pipeline_options(text_pipeline_options options,
   if (terms.max_terms == 0) {
     throw invalid_options_error("story_terms_options::max_terms must be at least 1");
   }
+  // A text the copy level accepts is never refused for its terms: each term
+  // is at most one token, and a segment of L tokens has at least
+  // max(1, L - (n - 1)) copy shingles, so terms <= n x copy shingles.
+  const std::size_t n = std::max(options.shingle.cjk_n, options.shingle.word_n);
+  options.shingle.max_shingles =
+      options.shingle.max_shingles > std::numeric_limits<std::size_t>::max() / n
+          ? std::numeric_limits<std::size_t>::max()
+          : options.shingle.max_shingles * n;
   options.shingle.cjk_n = terms.cjk_n;
   options.shingle.word_n = 1;
   options.shingle.cross_breaks = false;  // a term never spans two paragraphs
@@ -252,6 +262,80 @@ void term_statistics::rehash(std::size_t size) {
     slots_[i] = s;
     ++used_;
   }
+}
+
+namespace {
+constexpr std::uint16_t term_statistics_format_version = 1;
+}
+
+// Payload, version 1: settings, u64 documents, u32 frequency of term 0, u64
+// T, then T × (u64 term, u32 frequency) in increasing term order.
+std::string term_statistics::save() const {
+  std::vector<slot> terms;
+  terms.reserve(used_);
+  for (const slot& s : slots_) {
+    if (s.term != 0) terms.push_back(s);
+  }
+  std::sort(terms.begin(), terms.end(),
+            [](const slot& a, const slot& b) { return a.term < b.term; });
+  std::string out;
+  out.reserve(64 + terms.size() * 12);
+  const std::size_t start = detail::begin_envelope(out, detail::object_kind::term_statistics,
+                                                   term_statistics_format_version);
+  detail::settings_list settings;
+  settings.add_real("background_documents", background_documents_);
+  settings.write(out);
+  detail::append_u64(out, documents_);
+  detail::append_u32(out, zero_df_);
+  detail::append_u64(out, terms.size());
+  for (const slot& s : terms) {
+    detail::append_u64(out, s.term);
+    detail::append_u32(out, s.df);
+  }
+  detail::end_envelope(out, start);
+  return out;
+}
+
+term_statistics term_statistics::load(std::string_view bytes, double background_documents) {
+  term_statistics stats(background_documents);
+  const detail::envelope env = detail::open_envelope(bytes, detail::object_kind::term_statistics,
+                                                     term_statistics_format_version);
+  detail::byte_reader r(env.payload, env.payload_offset);
+  detail::settings_list expected;
+  expected.add_real("background_documents", background_documents);
+  detail::settings_list::read(r).expect_same_as(expected, "term_statistics");
+  stats.documents_ = r.u64("documents");
+  const std::size_t zero_at = r.offset();
+  stats.zero_df_ = r.u32("frequency of term 0");
+  if (stats.zero_df_ > stats.documents_) {
+    throw format_error(zero_at, "expected a frequency of at most " +
+                                    std::to_string(stats.documents_) + " documents, actual " +
+                                    std::to_string(stats.zero_df_));
+  }
+  const std::size_t count_at = r.offset();
+  const std::uint64_t count = r.u64("term count");
+  r.check_count(count, 12, count_at, "terms");
+  std::size_t size = 1024;
+  while ((count + 1) * 4 > size * 3) size *= 2;
+  if (count > 0) stats.rehash(size);
+  std::uint64_t previous = 0;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::size_t at = r.offset();
+    const std::uint64_t term = r.u64("term");
+    const std::uint32_t df = r.u32("term frequency");
+    if (term <= previous) {
+      throw format_error(at, "expected terms in increasing order above 0, actual " +
+                                 detail::hex64(term) + " after " + detail::hex64(previous));
+    }
+    if (df == 0 || df > stats.documents_) {
+      throw format_error(at + 8, "expected a frequency in 1.." + std::to_string(stats.documents_) +
+                                     ", actual " + std::to_string(df));
+    }
+    previous = term;
+    *stats.find_or_insert(term) = df;
+  }
+  r.expect_end("term_statistics payload");
+  return stats;
 }
 
 std::uint32_t term_statistics::frequency(std::uint64_t term) const noexcept {

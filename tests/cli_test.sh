@@ -112,6 +112,22 @@ case "$case" in
     expect_stdout '{"id": "a", "story": "a", "copy": "a"}
 {"id": "d", "story": "a", "copy": "a"}'
     ;;
+  cluster_limits)
+    # A text over a limit is a bad record whose message names the limit
+    # (docs/reliability.md); a limit out of range is a usage error.
+    run 1 cluster --max-shingles 3 "$data/docs.jsonl"
+    stderr_has "shingle_options::max_shingles"
+    run 0 cluster --online --skip-bad --max-document-bytes 10 "$data/docs.jsonl"
+    expect_stdout '{"id": "e\"q", "story": "e\"q", "copy": "e\"q"}'
+    stderr_has "4 bad records skipped"
+    stderr_has "normalize_options::max_document_bytes"
+    run 0 cluster --max-document-bytes 64K --max-shingles 1M "$data/docs.jsonl"
+    expect_stdout "$all_joined"
+    run 2 cluster --max-shingles 0 "$data/docs.jsonl"
+    stderr_has "--max-shingles"
+    run 2 cluster --max-document-bytes 5G "$data/docs.jsonl"
+    run 2 cluster --max-document-bytes 12x "$data/docs.jsonl"
+    ;;
   cluster_quiet)
     # Not a terminal: no progress output, with or without --quiet.
     run 0 cluster "$data/docs.jsonl"

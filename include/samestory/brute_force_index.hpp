@@ -46,11 +46,15 @@ class SAMESTORY_API brute_force_index {
   void insert(document_id id, std::span<const std::uint64_t> shingle_hashes, std::int64_t time = 0);
 
   /// Every stored document passing the options, best first, with exact figures.
+  /// @throws limit_exceeded_error when more stored sets than options.max_candidates
+  ///         pass the size filter (and so would be merged with the query)
+  /// @throws invalid_options_error when options.max_candidates is 0
   std::vector<match> query(std::span<const std::uint64_t> shingle_hashes,
                            const query_options& options = {}) const;
   /// The `n` best matches.
   std::vector<match> query_top(std::span<const std::uint64_t> shingle_hashes, std::size_t n) const;
   /// Matches of a stored document, itself excluded; empty when not stored.
+  /// @throws limit_exceeded_error, invalid_options_error as query()
   std::vector<match> query_id(document_id id, const query_options& options = {}) const;
 
   /// Removes a document. @return false when the id is not stored

@@ -81,6 +81,15 @@ struct chrome_options {
   double recurring_share = 0.3;
   /// ...and in at least this many documents.
   std::uint32_t recurring_min_docs = 3;
+  /// Most lines a document may have (at least 1); strip() refuses one with
+  /// more by throwing limit_exceeded_error naming "chrome_options::max_lines",
+  /// after a memchr-speed count that stops one past the limit (so actual() is
+  /// max_lines + 1) and before measuring any line. Each line
+  /// costs about 100 bytes of bookkeeping, so without a limit a page of bare
+  /// newlines took 77 bytes of memory per input byte. Default 2^20
+  /// (1,048,576 lines, about 100 MiB of bookkeeping): an article has hundreds
+  /// of lines, a long report a few tens of thousands.
+  std::size_t max_lines = std::size_t{1} << 20;
 };
 
 class chrome_statistics;
@@ -89,14 +98,15 @@ class chrome_statistics;
 /// Thread safety: const methods may be called from many threads at once.
 class SAMESTORY_API chrome_stripper {
  public:
-  /// @throws invalid_options_error when an option is out of range
+  /// @throws invalid_options_error when an option is out of range (max_lines 0 included)
   explicit chrome_stripper(const chrome_options& options = {});
 
   /// Classifies every line of `document` and returns the body.
   /// @param document crawled text, '\n' or "\r\n" line ends; invalid UTF-8 is tolerated
   /// @param stats optional cross-document statistics for `source`
   /// @param source the document's site or publisher, used with `stats`
-  /// @throws limit_exceeded_error for documents of 4 GiB or more (line indexes are 32-bit)
+  /// @throws limit_exceeded_error for documents of 4 GiB or more (line indexes
+  ///         are 32-bit) or of more than chrome_options::max_lines lines
   chrome_result strip(std::string_view document, const chrome_statistics* stats = nullptr,
                       std::string_view source = {}) const;
 
@@ -134,6 +144,15 @@ class SAMESTORY_API chrome_statistics {
 
   /// @return true when nothing has been observed
   bool is_empty() const noexcept { return sources_.empty(); }
+
+  /// Bounds memory on an endless stream: every source with more than
+  /// `max_lines` distinct lines keeps only the `max_lines` seen in the most
+  /// documents (ties: smaller line hash). Chrome recurs, so it is what stays;
+  /// the lines of article bodies, seen once each, are what goes.
+  void prune(std::size_t max_lines);
+
+  /// @return bytes held by the tables
+  std::size_t memory_bytes() const noexcept;
 
  private:
   friend class chrome_stripper;

@@ -114,6 +114,25 @@ struct cluster_options {
   /// distinct terms than this, they are halved (term_statistics::halve):
   /// the table stays under about 16 bytes × 2 × this. 0 = no limit.
   std::size_t max_learned_terms = std::size_t{1} << 21;
+  /// Most LSH candidates one document's copy query may examine
+  /// (query_options::max_candidates); 0 = no limit, the default. A document
+  /// with more throws limit_exceeded_error naming
+  /// "cluster_options::max_candidates": cluster_documents() and
+  /// batch_clusterer::finish() then fail whole, online_clusterer::add()
+  /// refuses that document. A flood of near-identical pages makes every copy
+  /// query examine all of them (quadratic time, 40 bytes a match); off by
+  /// default because a failed batch is worse than a slow one and a wire story
+  /// may have thousands of genuine copies. The shingle, line and byte limits
+  /// are in `pipeline` (docs/reliability.md).
+  std::size_t max_candidates = 0;
+  /// Online: learn each source's recurring lines (menus, share buttons,
+  /// "related" lists) from the stream, by document::source, and remove them
+  /// from later documents of that source as pipeline.chrome.recurring_share
+  /// says. Learned after a document is assigned, so its first pages are
+  /// cleaned by the line rules alone. Kept to the 1,024 most recurrent lines
+  /// per source (12 bytes each) and saved with the clusterer. Batch
+  /// clustering ignores it.
+  bool learn_chrome = false;
   unsigned threads = 0;  ///< batch worker threads; 0 = hardware concurrency
 };
 
@@ -157,6 +176,8 @@ struct clustering {
 /// @throws error (invalid_argument) on a repeated id, naming both positions
 /// @throws invalid_options_error for out-of-range options
 /// @throws invalid_utf8_error (strict UTF-8 policy) naming the document and offset
+/// @throws limit_exceeded_error for a document over a limit of options.pipeline
+///         (bytes, lines, shingles) or options.max_candidates
 SAMESTORY_API clustering cluster_documents(std::span<const document> documents,
                                            const cluster_options& options = {});
 
@@ -196,7 +217,9 @@ class SAMESTORY_API batch_clusterer {
   /// A document that throws is not added, and the clusterer stays usable.
   /// @throws error (invalid_argument) on an id already added
   /// @throws invalid_utf8_error (strict UTF-8 policy) naming the document and offset
-  /// @throws limit_exceeded_error for a text over normalize_options::max_document_bytes
+  /// @throws limit_exceeded_error for a text over a limit of options.pipeline
+  ///         (text_pipeline::check_limits(): bytes, lines, shingles), found
+  ///         here although the text side runs later
   void add(const document& doc);
 
   /// @return the documents added so far

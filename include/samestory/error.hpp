@@ -21,6 +21,7 @@ enum class error_code : std::uint8_t {
   io = 5,                ///< the operating system refused a read or write
   invalid_argument = 6,  ///< an argument is inconsistent with the object it is given to
   parse = 7,  ///< a line of text input (JSONL) is malformed or has a field of the wrong type
+  settings_mismatch = 8,  ///< saved state was made with other settings than the loader's
 };
 
 /// Short stable name of an error code, e.g. "invalid_utf8".
@@ -85,6 +86,40 @@ class SAMESTORY_API format_error : public error {
 
  private:
   std::size_t byte_offset_;
+};
+
+/// The operating system refused a file operation (open, write, fsync, rename, lock).
+class SAMESTORY_API io_error : public error {
+ public:
+  /// @param operation what was attempted ("open", "fsync", ...)
+  /// @param path the file or directory it was attempted on
+  /// @param system_error errno after the failing call (0 when there was none)
+  io_error(const char* operation, const std::string& path, int system_error);
+  /// @return the file or directory
+  const std::string& path() const noexcept { return path_; }
+  /// @return errno after the failing call, 0 when there was none
+  int system_error() const noexcept { return system_error_; }
+
+ private:
+  std::string path_;
+  int system_error_;
+};
+
+/// Saved state was made with settings other than the ones it is loaded with;
+/// mixing them would compare incomparable signatures, so loading is refused.
+class SAMESTORY_API settings_mismatch_error : public error {
+ public:
+  /// @param object what was being loaded ("lsh_index", ...)
+  /// @param setting the first setting that differs
+  /// @param saved its value in the file
+  /// @param expected its value in the loader's settings
+  settings_mismatch_error(const char* object, const std::string& setting, const std::string& saved,
+                          const std::string& expected);
+  /// @return the first setting that differs, e.g. "num_hashes"
+  const std::string& setting() const noexcept { return setting_; }
+
+ private:
+  std::string setting_;
 };
 
 }  // namespace samestory

@@ -38,8 +38,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace samestory {
@@ -87,9 +90,12 @@ class SAMESTORY_API lsh_index {
 
   /// Near-duplicates of a document, best first.
   /// @param signature the query document's signature (need not be stored)
-  /// @param options minimum Jaccard / containment, limit, ranking
+  /// @param options minimum Jaccard / containment, limit, ranking, max_candidates
   /// @return the matches; a stored document with the query's values matches itself
   /// @throws error (invalid_argument) when the signature was made with other settings
+  /// @throws limit_exceeded_error when more documents than options.max_candidates
+  ///         share a band with the query
+  /// @throws invalid_options_error when options.max_candidates is 0
   std::vector<match> query(const minhash_signature& signature,
                            const query_options& options = {}) const;
 
@@ -102,10 +108,11 @@ class SAMESTORY_API lsh_index {
 
   /// Near-duplicates of a stored document, itself excluded.
   /// @return the matches; empty when the id is not stored
+  /// @throws limit_exceeded_error, invalid_options_error as query()
   std::vector<match> query_id(document_id id, const query_options& options = {}) const;
 
   /// Every stored document that shares at least one band with the query, with
-  /// no estimate and no filter, sorted by id: the raw LSH candidates.
+  /// no estimate and no filter, sorted by id: the raw LSH candidates (never limited).
   std::vector<document_id> candidates(const minhash_signature& signature) const;
 
   /// Removes a document. @return false when the id is not stored
@@ -129,6 +136,32 @@ class SAMESTORY_API lsh_index {
   std::size_t size() const;
   /// @return heap bytes held by the index (capacities, not sizes)
   std::size_t memory_bytes() const;
+  /// Serializes the index (docs/format.md, object kind 5): the settings it
+  /// was made with and, per document in id order, its id, time, set size and
+  /// the 16-bit values it keeps. Band tables are not saved; load() rebuilds
+  /// them, so the bytes do not depend on insertion history.
+  /// @return the saved bytes, about (k·2 + 21) bytes per document
+  std::string save() const;
+  /// save(), written atomically and durably (write_file_atomically()).
+  /// @throws io_error when the file cannot be written
+  void save_file(const std::filesystem::path& file) const;
+
+  /// Reads bytes written by save(). The caller states the settings it will
+  /// query with; a file made with others is refused, never mixed in.
+  /// @param bytes exactly one saved index
+  /// @param parameters b and r the file must have been made with
+  /// @param hasher the minhasher whose k and fingerprint the file must carry
+  /// @throws format_error on truncated, corrupted or foreign bytes (with the offset)
+  /// @throws settings_mismatch_error naming the first setting that differs
+  static lsh_index load(std::string_view bytes, lsh_parameters parameters, const minhasher& hasher);
+  /// As above, with k and the signature fingerprint given directly.
+  static lsh_index load(std::string_view bytes, lsh_parameters parameters, std::uint32_t num_hashes,
+                        std::uint64_t signature_fingerprint);
+  /// load() of a whole file (read_file()).
+  /// @throws io_error when the file cannot be read, and as load()
+  static lsh_index load_file(const std::filesystem::path& file, lsh_parameters parameters,
+                             const minhasher& hasher);
+
   /// @return b and r
   lsh_parameters parameters() const noexcept;
   /// @return k

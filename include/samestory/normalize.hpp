@@ -47,8 +47,14 @@ struct normalize_options {
   bool case_fold = true;                   ///< full Unicode case folding
   bool traditional_to_simplified = true;   ///< fold Traditional Han to Simplified
   bool keep_offsets = true;                ///< fill normalized_text::offsets
-  /// Larger input is refused with limit_exceeded_error (offsets are 32-bit, so at most 4 GiB - 1).
-  std::size_t max_document_bytes = std::size_t{1} << 30;
+  /// Larger input is refused with limit_exceeded_error naming
+  /// "normalize_options::max_document_bytes", before any work (at most
+  /// 4 GiB - 2: offsets are 32-bit). Default 64 MiB, a hundred times a long
+  /// article: normalized text takes 4 bytes a character (8 with offsets), so
+  /// this bounds what one document can cost however it is made
+  /// (docs/reliability.md); the shingle and line limits refuse ordinary
+  /// prose well before it.
+  std::size_t max_document_bytes = std::size_t{64} << 20;
 };
 
 /// The normalized form of one document.

@@ -28,8 +28,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace samestory {
@@ -83,6 +86,28 @@ class SAMESTORY_API online_clusterer {
   /// older. Called by add() when time_window_seconds is set.
   /// @return how many documents were dropped
   std::size_t evict_older_than(std::int64_t cutoff);
+
+  /// Serializes everything the clusterer holds (docs/format.md, object kind
+  /// 8): the settings it was made with, the documents with their
+  /// assignments and times, the stories with their centroids, the copy
+  /// index, the learned term frequencies and chrome statistics. A clusterer loaded from it
+  /// assigns every later document exactly as this one would.
+  /// @return the saved bytes
+  std::string save() const;
+  /// save(), written atomically and durably (write_file_atomically()).
+  /// @throws io_error when the file cannot be written
+  void save_file(const std::filesystem::path& file) const;
+  /// Reads bytes written by save().
+  /// @param bytes exactly one saved clusterer
+  /// @param options the options to run with; every one that decides an
+  ///        assignment must equal the file's (threads and input limits may differ)
+  /// @throws format_error on truncated, corrupted or foreign bytes (with the offset)
+  /// @throws settings_mismatch_error naming the first option that differs
+  /// @throws invalid_options_error for out-of-range options
+  static online_clusterer load(std::string_view bytes, const cluster_options& options = {});
+  /// load() of a whole file. @throws io_error, and as load()
+  static online_clusterer load_file(const std::filesystem::path& file,
+                                    const cluster_options& options = {});
 
   /// @return the options in force
   const cluster_options& options() const noexcept;

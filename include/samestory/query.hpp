@@ -33,6 +33,17 @@ struct query_options {
   std::size_t limit = std::numeric_limits<std::size_t>::max();
   /// What "best" means.
   rank_by order = rank_by::jaccard;
+  /// Most candidates one query may examine, at least 1: stored documents
+  /// sharing an LSH band with the query (lsh_index), or whose set size lets
+  /// them reach min_jaccard (brute_force_index); query_id() does not count the
+  /// document itself. More throw limit_exceeded_error naming
+  /// "query_options::max_candidates", with no partial answer; lsh_index stops
+  /// gathering early, so actual() may be below the full count. It bounds a
+  /// query's time and scratch memory (4 bytes per band entry, 40 per match)
+  /// when a flood of near-identical documents has been stored. Default: no
+  /// limit, since a sane bound depends on the collection (an index of
+  /// syndicated news may hold thousands of copies of one wire story).
+  std::size_t max_candidates = std::numeric_limits<std::size_t>::max();
 };
 
 /// One document a query found.

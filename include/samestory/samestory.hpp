@@ -41,9 +41,12 @@
 #include <samestory/chrome.hpp>
 #include <samestory/cluster.hpp>
 #include <samestory/compare.hpp>
+#include <samestory/document_index.hpp>
+#include <samestory/durable_cluster.hpp>
 #include <samestory/error.hpp>
 #include <samestory/evaluate.hpp>
 #include <samestory/html.hpp>
+#include <samestory/io.hpp>
 #include <samestory/jsonl.hpp>
 #include <samestory/lsh_index.hpp>
 #include <samestory/lsh_tuner.hpp>

@@ -37,6 +37,16 @@ struct shingle_options {
   /// When false, no shingle spans a line break (U+000A) of the normalized text.
   /// Default true: reposts re-wrap paragraphs, and spun copies insert junk breaks.
   bool cross_breaks = true;
+  /// Most shingle positions one document may have (at least 1). Every shingler
+  /// method refuses a text with more by throwing limit_exceeded_error naming
+  /// "shingle_options::max_shingles", and stops tokenizing as soon as the
+  /// count must exceed it, so a refused document costs no more than one at the
+  /// limit. Default 2^22 (4,194,304): about 25 MB of English prose or 4
+  /// million Chinese characters, twenty times a 200,000-word report, so no
+  /// article meets it; at the limit the hashes take 32 MiB.
+  /// docs/reliability.md gives the memory per shingle. Not in any fingerprint:
+  /// it decides whether a document is accepted, never its shingles.
+  std::size_t max_shingles = std::size_t{1} << 22;
 };
 
 /// A distinct shingle and how often it occurs (for term weighting).
@@ -58,10 +68,13 @@ struct shingle_span {
 /// Hashing writes only into the caller's buffer: no allocation per shingle.
 class SAMESTORY_API shingler {
  public:
-  /// @throws invalid_options_error when cjk_n or word_n is outside 1..16
+  /// @throws invalid_options_error when cjk_n or word_n is outside 1..16 or
+  ///         max_shingles is 0
   explicit shingler(const shingle_options& options = {});
 
   /// @return the number of shingle positions in `text` (the size hash() needs)
+  /// @throws limit_exceeded_error when it exceeds shingle_options::max_shingles
+  ///         (every method below throws it too)
   std::size_t count(const normalized_text& text) const;
 
   /// Hashes every shingle position, in order, into `out`.

@@ -33,9 +33,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace samestory {
@@ -48,6 +51,11 @@ struct simhash_index_options {
   /// at most 64; C(B, k) tables of (B - k)·64/B key bits each. 0 picks the
   /// smallest B whose keys have at least 16 bits (fewest tables).
   std::uint32_t blocks = 0;
+  /// The fingerprint of the settings the stored SimHashes were made with
+  /// (simhasher::fingerprint() of the weighting used). The index stores raw
+  /// 64-bit values and cannot check them; it saves this and load() refuses a
+  /// file made with another. 0 = not stated.
+  std::uint64_t signature_fingerprint = 0;
 };
 
 /// One fingerprint a SimHash query found.
@@ -106,6 +114,24 @@ class SAMESTORY_API simhash_index {
   std::size_t size() const;
   /// @return heap bytes held by the index (capacities, not sizes)
   std::size_t memory_bytes() const;
+  /// Serializes the index (docs/format.md, object kind 6): its options and,
+  /// per document in id order, id, time and fingerprint (24 bytes); tables
+  /// are rebuilt by load().
+  /// @return the saved bytes
+  std::string save() const;
+  /// save(), written atomically and durably (write_file_atomically()).
+  /// @throws io_error when the file cannot be written
+  void save_file(const std::filesystem::path& file) const;
+  /// Reads bytes written by save(), refusing a file made with other options.
+  /// @param bytes exactly one saved index
+  /// @param options what the caller will query with (blocks 0 = resolved as usual)
+  /// @throws format_error on truncated, corrupted or foreign bytes (with the offset)
+  /// @throws settings_mismatch_error naming the first option that differs
+  static simhash_index load(std::string_view bytes, const simhash_index_options& options = {});
+  /// load() of a whole file. @throws io_error, and as load()
+  static simhash_index load_file(const std::filesystem::path& file,
+                                 const simhash_index_options& options = {});
+
   /// @return the options, with blocks resolved when it was 0
   simhash_index_options options() const noexcept;
   /// @return the number of tables, C(blocks, max_distance)

@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -79,6 +80,17 @@ class SAMESTORY_API term_statistics {
   std::size_t size() const noexcept { return used_ + (zero_df_ > 0 ? 1 : 0); }
   /// @return bytes of the frequency table
   std::size_t memory_bytes() const noexcept { return slots_.capacity() * sizeof(slot); }
+
+  /// Serializes the learned frequencies (docs/format.md, object kind 7):
+  /// the background weight, the document count and (term, frequency) pairs
+  /// in term order, 12 bytes a term.
+  std::string save() const;
+  /// Reads bytes written by save().
+  /// @param bytes exactly one saved term_statistics
+  /// @param background_documents the weight the caller uses; the file's must match
+  /// @throws format_error on truncated, corrupted or foreign bytes
+  /// @throws settings_mismatch_error when the background weight differs
+  static term_statistics load(std::string_view bytes, double background_documents = 1000.0);
 
  private:
   // A flat open-addressing table (linear probing, term 0 marks an empty

@@ -39,12 +39,27 @@ class SAMESTORY_API text_pipeline {
 
   /// Runs every stage; `out`'s buffers are reused.
   /// @throws invalid_utf8_error (strict policy) with the offset in `document`
-  /// @throws limit_exceeded_error when the document exceeds max_document_bytes
+  /// @throws limit_exceeded_error when the document exceeds
+  ///         normalize_options::max_document_bytes, chrome_options::max_lines
+  ///         (with strip_chrome) or shingle_options::max_shingles; the message
+  ///         names the limit. A body with more bytes than max_shingles is first
+  ///         counted a piece at a time, so refusing it costs little memory
+  ///         (docs/reliability.md).
   void process(std::string_view document, processed_text& out,
                const chrome_statistics* stats = nullptr, std::string_view source = {}) const;
 
   /// Shingle hashes only (the hot path): `out` is resized, its capacity reused.
+  /// @throws as process()
   void shingles(std::string_view document, std::vector<std::uint64_t>& out) const;
+
+  /// Throws what shingles() would throw for this document's size, keeping
+  /// nothing: for a caller that takes documents now and processes them later
+  /// (batch_clusterer::add), so the error names the document at once. Free
+  /// for a document too short to meet a limit (at most max_lines bytes, and
+  /// at most max_shingles / 2 bytes: no character gives more than two tokens
+  /// per byte); a longer one is run through shingles().
+  /// @throws limit_exceeded_error, invalid_utf8_error as process()
+  void check_limits(std::string_view document) const;
 
   /// @return a hash of everything that decides the shingle hashes: normalizer
   /// fingerprint, shingle options and whether chrome is stripped
@@ -60,6 +75,8 @@ class SAMESTORY_API text_pipeline {
   // (the body, or the document itself when chrome removal is off).
   std::string_view prepare(std::string_view document, chrome_result& body, bool fill_body,
                            const chrome_statistics* stats, std::string_view source) const;
+  // Refuses text whose shingles must exceed max_shingles without normalizing it whole.
+  void check_shingle_budget(std::string_view text) const;
 
   text_pipeline_options options_;
   normalizer normalizer_;

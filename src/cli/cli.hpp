@@ -3,6 +3,7 @@
 
 #include <samestory/jsonl.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <fstream>
 #include <istream>
@@ -27,6 +28,10 @@ std::int64_t parse_duration(std::string_view flag, std::string_view s);
 
 /// A number in (0, 1]. @throws usage_error naming `flag`
 double parse_unit_interval(std::string_view flag, std::string_view s);
+
+/// A count in 1..max, with an optional K, M or G suffix (× 1024, 1024², 1024³):
+/// "64M". @throws usage_error naming `flag`
+std::size_t parse_size(std::string_view flag, std::string_view s, std::size_t max);
 
 /// Opens a file or standard input ("-").
 struct input {
@@ -68,5 +73,6 @@ int compare_command(const std::vector<std::string>& args);
 int strip_command(const std::vector<std::string>& args);
 int sign_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
+int index_command(const std::vector<std::string>& args);
 
 }  // namespace samestory::cli

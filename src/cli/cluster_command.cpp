@@ -14,6 +14,7 @@
 #include <samestory/online_cluster.hpp>
 
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -44,7 +45,11 @@ const char* const cluster_help =
     "                   order; clusters: one line per cluster of the chosen level\n"
     "  --format F       jsonl (default) or tsv (with a header line)\n"
     "  --skip-bad       pass over bad lines (malformed JSON, wrong field types,\n"
-    "                   repeated ids, invalid UTF-8) and count them on stderr\n"
+    "                   repeated ids, invalid UTF-8, texts over a limit) and count\n"
+    "                   them on stderr\n"
+    "  --max-document-bytes N  longest text accepted (default 64M; K, M, G suffixes)\n"
+    "  --max-shingles N most shingles in one text (default 4M); longer texts are\n"
+    "                   bad records (docs/reliability.md)\n"
     "  --quiet          no progress line (shown only when stderr is a terminal)\n"
     "\n"
     "Assignments: {\"id\": \"...\", \"story\": \"...\", \"copy\": \"...\"}; labels are the\n"
@@ -97,6 +102,12 @@ settings parse(const std::vector<std::string>& args, bool& help) {
       }
     } else if (a == "--skip-bad") {
       s.skip_bad = true;
+    } else if (a == "--max-document-bytes") {
+      s.options.pipeline.normalize.max_document_bytes =
+          parse_size(a, arg.value(), std::size_t{0xFFFFFFFE});
+    } else if (a == "--max-shingles") {
+      s.options.pipeline.shingle.max_shingles =
+          parse_size(a, arg.value(), std::numeric_limits<std::size_t>::max());
     } else if (a == "--quiet" || a == "-q") {
       s.quiet = true;
     } else if (!a.empty() && a[0] == '-' && a != "-") {

@@ -48,6 +48,37 @@ double parse_unit_interval(std::string_view flag, std::string_view s) {
   return v;
 }
 
+std::size_t parse_size(std::string_view flag, std::string_view s, std::size_t max) {
+  std::size_t scale = 1;
+  std::string_view digits = s;
+  if (!s.empty()) {
+    switch (s.back()) {
+      case 'K':
+      case 'k':
+        scale = std::size_t{1} << 10;
+        break;
+      case 'M':
+        scale = std::size_t{1} << 20;
+        break;
+      case 'G':
+        scale = std::size_t{1} << 30;
+        break;
+      default:
+        break;
+    }
+    if (scale != 1) digits.remove_suffix(1);
+  }
+  std::size_t v = 0;
+  const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (digits.empty() || r.ec != std::errc{} || r.ptr != digits.data() + digits.size() || v == 0 ||
+      v > max / scale) {
+    throw usage_error{std::string(flag) + " '" + std::string(s) +
+                      "' must be a whole number in 1.." + std::to_string(max) +
+                      " (K, M, G multiply by 1024, 1024^2, 1024^3)"};
+  }
+  return v * scale;
+}
+
 input::input(const std::string& path) : name(path == "-" ? "<stdin>" : path), in(&std::cin) {
   if (path != "-") {
     file.open(path, std::ios::binary);

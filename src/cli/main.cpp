@@ -8,6 +8,7 @@
 #include <samestory/error.hpp>
 
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ const char* const main_help =
     "  compare   explain why two documents are or are not copies or one story\n"
     "  strip     print what chrome removal keeps of a page, and why it drops the rest\n"
     "  sign      print the MinHash or SimHash signature of each document\n"
+    "  index     build a saved near-duplicate index, or query one\n"
     "  bench     measure the text pipeline and signature rates on this machine\n"
     "\n"
     "Run 'samestory <command> --help' for the options of a command.\n";
@@ -35,6 +37,7 @@ constexpr command commands[] = {
     {"cluster", samestory::cli::cluster_command}, {"eval", samestory::cli::eval_command},
     {"strip", samestory::cli::strip_command},     {"sign", samestory::cli::sign_command},
     {"bench", samestory::cli::bench_command},     {"compare", samestory::cli::compare_command},
+    {"index", samestory::cli::index_command},
 };
 
 }  // namespace
@@ -58,6 +61,9 @@ int main(int argc, char** argv) {
                  e.message.c_str(), name.c_str());
     return exit_usage;
   } catch (const samestory::error& e) {
+    std::fprintf(stderr, "samestory %s: %s\n", name.c_str(), e.what());
+    return exit_data;
+  } catch (const std::exception& e) {  // e.g. out of memory: a message, not an abort
     std::fprintf(stderr, "samestory %s: %s\n", name.c_str(), e.what());
     return exit_data;
   }

@@ -15,6 +15,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -45,6 +46,8 @@ const char* const sign_help =
     "                per line, {\"id\", \"scheme\", \"k\", \"seed\", \"set_size\",\n"
     "                \"signature\": HEX}\n"
     "  --skip-bad    pass over bad records and count them on stderr\n"
+    "  --max-document-bytes N, --max-shingles N\n"
+    "                the text limits, as for 'samestory cluster' (defaults 64M, 4M)\n"
     "\n"
     "HEX: MinHash values in signature order, each as 8 hex digits, most\n"
     "significant first (value i is characters 8i..8i+7); SimHash as 16 hex\n"
@@ -69,6 +72,7 @@ struct settings {
   std::optional<std::uint32_t> k;
   std::uint64_t seed = 0;
   bool json = false, skip_bad = false;
+  text_pipeline_options pipeline;  // defaults but for the limits
 };
 
 std::uint64_t parse_u64(std::string_view flag, const std::string& s, std::uint64_t max) {
@@ -114,6 +118,11 @@ settings parse(const std::vector<std::string>& args, bool& help) {
       s.json = f == "json";
     } else if (a == "--skip-bad") {
       s.skip_bad = true;
+    } else if (a == "--max-document-bytes") {
+      s.pipeline.normalize.max_document_bytes = parse_size(a, arg.value(), std::size_t{0xFFFFFFFE});
+    } else if (a == "--max-shingles") {
+      s.pipeline.shingle.max_shingles =
+          parse_size(a, arg.value(), std::numeric_limits<std::size_t>::max());
     } else if (!a.empty() && a[0] == '-' && a != "-") {
       throw usage_error{"unknown option " + a};
     } else if (s.path.empty()) {
@@ -146,7 +155,7 @@ int sign_command(const std::vector<std::string>& args) {
     std::fputs(sign_help, stdout);
     return exit_ok;
   }
-  const text_pipeline pipeline;
+  const text_pipeline pipeline(s.pipeline);
   const bool simhash = s.scheme == scheme_kind::simhash;
   minhash_options mo;
   mo.num_hashes = simhash ? 1 : s.k.value_or(128);
