@@ -279,11 +279,22 @@ class settings_list {
     const std::uint16_t count = r.u16("settings count");
     r.check_count(count, 2, count_at, "settings");
     for (std::uint16_t i = 0; i < count; ++i) {
+      const std::size_t name_at = r.offset();
       const std::size_t name_length = static_cast<unsigned char>(r.bytes(1, "setting name")[0]);
       std::string name(r.bytes(name_length, "setting name"));
+      const std::size_t value_at = r.offset();
       const std::size_t value_length = static_cast<unsigned char>(r.bytes(1, "setting value")[0]);
-      list.items_.emplace_back(std::move(name),
-                               std::string(r.bytes(value_length, "setting value")));
+      std::string value(r.bytes(value_length, "setting value"));
+      // Names are identifiers and values numbers or hashes: anything else is
+      // damage, and must not reach an error message as a setting's name.
+      if (!is_token(name, "abcdefghijklmnopqrstuvwxyz0123456789_.")) {
+        throw format_error(name_at, "expected a setting name of [a-z0-9_.], actual " +
+                                        std::to_string(name_length) + " other bytes");
+      }
+      if (!is_token(value, "0123456789abcdefxin+-.")) {
+        throw format_error(value_at, "expected a number as the value of " + name);
+      }
+      list.items_.emplace_back(std::move(name), std::move(value));
     }
     return list;
   }
@@ -312,6 +323,9 @@ class settings_list {
   settings_list& put(const char* name, std::string value) {
     items_.emplace_back(name, std::move(value));
     return *this;
+  }
+  static bool is_token(const std::string& s, std::string_view allowed) {
+    return !s.empty() && s.find_first_not_of(allowed) == std::string::npos;
   }
   const std::string* find(const std::string& name) const {
     for (const auto& [n, v] : items_) {
