@@ -337,6 +337,22 @@ class settings_list {
   std::size_t offset_ = 0;  // where read() found the block, for errors
 };
 
+/// Reads the `index`-th of a list of u64 keys (document ids, hashes) that a
+/// writer emits in strictly increasing order, so that one object has one
+/// encoding; `previous` carries the last key from call to call.
+/// @throws format_error at the key when it does not increase
+inline std::uint64_t read_increasing(byte_reader& r, const char* what, std::uint64_t index,
+                                     std::uint64_t& previous) {
+  const std::size_t at = r.offset();
+  const std::uint64_t v = r.u64(what);
+  if (index > 0 && v <= previous) {
+    throw format_error(at, std::string("expected each ") + what + " above the one before, " +
+                               std::to_string(previous) + ", actual " + std::to_string(v));
+  }
+  previous = v;
+  return v;
+}
+
 inline void append_i64(std::string& out, std::int64_t v) {
   append_u64(out, static_cast<std::uint64_t>(v));
 }

@@ -238,12 +238,7 @@ constexpr std::uint16_t simhash_index_format_version = 1;
 std::string simhash_index::save() const {
   const impl& m = *impl_;
   std::shared_lock lock(m.mutex);
-  std::vector<std::pair<document_id, std::uint32_t>> order;
-  order.reserve(m.docs.size());
-  for (std::uint32_t s = 0; s < m.docs.slots(); ++s) {
-    if (m.docs.is_live(s)) order.emplace_back(m.docs.id(s), s);
-  }
-  std::sort(order.begin(), order.end());
+  const auto order = m.docs.live_by_id();
   std::string out;
   out.reserve(64 + order.size() * 24);
   const std::size_t start =
@@ -275,17 +270,9 @@ simhash_index simhash_index::load(std::string_view bytes, const simhash_index_op
   r.check_count(count, 24, count_at, "documents");
   m.docs.reserve(static_cast<std::size_t>(count));
   m.fingerprints.reserve(static_cast<std::size_t>(count));
-  bool first = true;
   document_id previous = 0;
   for (std::uint64_t d = 0; d < count; ++d) {
-    const std::size_t id_at = r.offset();
-    const document_id id = r.u64("document id");
-    if (!first && id <= previous) {
-      throw format_error(id_at, "expected document ids in increasing order, actual " +
-                                    std::to_string(id) + " after " + std::to_string(previous));
-    }
-    first = false;
-    previous = id;
+    const document_id id = detail::read_increasing(r, "document id", d, previous);
     const auto time = static_cast<std::int64_t>(r.u64("document time"));
     const std::uint64_t fingerprint = r.u64("fingerprint");
     bool grew = false;

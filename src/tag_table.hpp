@@ -370,6 +370,18 @@ class slot_store {
     return s;
   }
 
+  // (id, slot) of every live slot in increasing id order: how a saved index
+  // lists its documents, so its bytes do not depend on insertion history.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> live_by_id() const {
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> out;
+    out.reserve(live_count_);
+    for (std::uint32_t s = 0; s < ids_.size(); ++s) {
+      if (is_live(s)) out.emplace_back(ids_[s], s);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
   void release(std::uint32_t s) {
     by_id_.erase(tag_of(ids_[s]), s);
     state_[s] = free_slot;
