@@ -353,6 +353,23 @@ inline std::uint64_t read_increasing(byte_reader& r, const char* what, std::uint
   return v;
 }
 
+/// Reads a saved object nested in another (u64 length, then its own whole
+/// envelope) with `load`; its format errors report offsets in the whole input.
+template <typename Load>
+auto read_nested(byte_reader& r, const char* what, Load load) {
+  const std::size_t length_at = r.offset();
+  const std::uint64_t length = r.u64(what);
+  r.check_count(length, 1, length_at, what);
+  const std::size_t at = r.offset();
+  const std::string_view bytes = r.bytes(static_cast<std::size_t>(length), what);
+  try {
+    return load(bytes);
+  } catch (const format_error& e) {
+    throw format_error(at + e.byte_offset(),
+                       std::string("in the nested ") + what + ": " + e.what());
+  }
+}
+
 inline void append_i64(std::string& out, std::int64_t v) {
   append_u64(out, static_cast<std::uint64_t>(v));
 }

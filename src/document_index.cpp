@@ -208,28 +208,19 @@ document_index document_index::load(std::string_view bytes, const document_index
   document_id previous = 0;
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::size_t at = r.offset();
-    const document_id id = r.u64("id");
+    const document_id id = detail::read_increasing(r, "id", i, previous);
     const std::uint16_t length = r.u16("key length");
     std::string key(r.bytes(length, "key"));
-    if (id >= m.next_id || (i > 0 && id <= previous) || m.id_of.contains(key)) {
-      throw format_error(at, "expected ids increasing and below " + std::to_string(m.next_id) +
+    if (id >= m.next_id || m.id_of.contains(key)) {
+      throw format_error(at, "expected ids below " + std::to_string(m.next_id) +
                                  " and each key once, actual id " + std::to_string(id));
     }
-    previous = id;
     m.id_of.emplace(key, id);
     m.key_of.emplace(id, std::move(key));
   }
-  const std::size_t length_at = r.offset();
-  const std::uint64_t length = r.u64("index length");
-  r.check_count(length, 1, length_at, "index bytes");
-  const std::size_t nested_at = r.offset();
-  const std::string_view nested = r.bytes(static_cast<std::size_t>(length), "index");
-  try {
-    m.index = lsh_index::load(nested, m.params, m.hasher);
-  } catch (const format_error& e) {
-    throw format_error(nested_at + e.byte_offset(),
-                       std::string("in the nested index: ") + e.what());
-  }
+  const std::size_t nested_at = r.offset() + 8;  // after its length
+  m.index = detail::read_nested(
+      r, "index", [&](std::string_view b) { return lsh_index::load(b, m.params, m.hasher); });
   r.expect_end("document_index payload");
   // Every key has its document in the index and nothing else is there.
   if (m.index.size() != m.key_of.size()) {

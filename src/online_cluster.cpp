@@ -466,22 +466,6 @@ void append_nested(std::string& out, const std::string& bytes) {
   out += bytes;
 }
 
-// A nested saved object; errors inside it report offsets in the whole input.
-template <typename Load>
-auto read_nested(detail::byte_reader& r, const char* what, Load load) {
-  const std::size_t length_at = r.offset();
-  const std::uint64_t length = r.u64(what);
-  r.check_count(length, 1, length_at, what);
-  const std::size_t at = r.offset();
-  const std::string_view bytes = r.bytes(static_cast<std::size_t>(length), what);
-  try {
-    return load(bytes);
-  } catch (const format_error& e) {
-    throw format_error(at + e.byte_offset(),
-                       std::string("in the nested ") + what + ": " + e.what());
-  }
-}
-
 }  // namespace
 
 std::string online_clusterer::save() const {
@@ -565,11 +549,11 @@ online_clusterer online_clusterer::load(std::string_view bytes, const cluster_op
   st.clock = static_cast<std::int64_t>(r.u64("clock"));
   st.next_order = r.u64("next story order");
   st.chrome_observed = r.u64("chrome documents observed");
-  st.stats = read_nested(r, "term statistics",
-                         [](std::string_view b) { return term_statistics::load(b); });
-  st.chrome = read_nested(r, "chrome statistics",
-                          [](std::string_view b) { return chrome_statistics::load(b); });
-  st.copies = read_nested(r, "copy index", [&](std::string_view b) {
+  st.stats = detail::read_nested(r, "term statistics",
+                                 [](std::string_view b) { return term_statistics::load(b); });
+  st.chrome = detail::read_nested(r, "chrome statistics",
+                                  [](std::string_view b) { return chrome_statistics::load(b); });
+  st.copies = detail::read_nested(r, "copy index", [&](std::string_view b) {
     return lsh_index::load(b, st.engine.lsh, st.engine.hasher);
   });
   const bool windowed = st.engine.options.time_window_seconds > 0;
@@ -616,16 +600,13 @@ online_clusterer online_clusterer::load(std::string_view bytes, const cluster_op
   r.check_count(texts, 16, texts_at, "texts");
   std::uint64_t previous_hash = 0;
   for (std::uint64_t i = 0; i < texts; ++i) {
-    const std::size_t at = r.offset();
-    const std::uint64_t hash = r.u64("text hash");
+    const std::uint64_t hash = detail::read_increasing(r, "text hash", i, previous_hash);
+    const std::size_t id_at = r.offset();
     const document_id id = r.u64("document id");
-    if ((i > 0 && hash <= previous_hash) || !st.docs.contains(id)) {
-      throw format_error(at,
-                         "expected text hashes in increasing order, each naming a held "
-                         "document, actual " +
-                             detail::hex64(hash) + " for document " + std::to_string(id));
+    if (!st.docs.contains(id)) {
+      throw format_error(id_at, "expected a held document for text hash " + detail::hex64(hash) +
+                                    ", actual " + std::to_string(id));
     }
-    previous_hash = hash;
     st.by_text.emplace(hash, id);
   }
 
