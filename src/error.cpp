@@ -23,6 +23,8 @@ const char* to_string(error_code code) noexcept {
       return "parse";
     case error_code::settings_mismatch:
       return "settings_mismatch";
+    case error_code::store:
+      return "store";
   }
   return "unknown";
 }
@@ -65,5 +67,8 @@ settings_mismatch_error::settings_mismatch_error(const char* object, const std::
                 " and is being loaded with " + setting + " = " + expected +
                 "; load it with the settings it was made with, or rebuild it"),
       setting_(setting) {}
+
+store_error::store_error(const std::string& address, const std::string& message)
+    : error(error_code::store, "redis " + address + ": " + message), address_(address) {}
 
 }  // namespace samestory

@@ -3,6 +3,8 @@
 #include <samestory/lsh_index.hpp>
 
 #include "binary_io.hpp"  // xxHash, inline
+#include "lsh_scoring.hpp"
+#include "redis_lsh.hpp"
 #include "tag_table.hpp"
 
 #include <algorithm>
@@ -19,11 +21,8 @@ namespace samestory {
 
 namespace {
 
-// Values are kept to 16 bits; two different minima agree on them with
-// probability 2^-16, which the estimate subtracts.
-constexpr double chance_agreement = 1.0 / 65536.0;
-constexpr std::uint32_t max_bands = 1024;
-constexpr std::uint32_t max_num_hashes_for_index = 4096;  // minhash_options' limit
+using detail::max_bands;
+using detail::max_num_hashes_for_index;
 
 std::string hex(std::uint64_t v) {
   char buf[19];
@@ -39,12 +38,6 @@ void check_parameters(lsh_parameters p, std::uint32_t k) {
                                 std::to_string(k) + " signature values; got " +
                                 std::to_string(p.bands) + " x " + std::to_string(p.rows));
   }
-}
-
-double containment_of(double jaccard, std::uint64_t a, std::uint64_t b) noexcept {
-  if (a == 0 || b == 0) return 0.0;
-  const double inter = jaccard * static_cast<double>(a + b) / (1.0 + jaccard);
-  return std::min(1.0, inter / static_cast<double>(std::min(a, b)));
 }
 
 }  // namespace
@@ -71,6 +64,7 @@ struct lsh_index::impl {
   detail::chunked_rows<std::uint16_t> values;  // per slot k values, low 16 bits
   std::vector<std::uint32_t> set_sizes;        // per slot, saturated at 2^32-1
   detail::multi_tag_table bands;               // one table per band, one block
+  std::unique_ptr<detail::redis_lsh> remote;   // set: the documents live in Redis
 
   impl(lsh_parameters p, std::uint32_t num_hashes, std::uint64_t fp)
       : params(p), k(num_hashes), fingerprint(fp), values(num_hashes) {
@@ -94,17 +88,11 @@ struct lsh_index::impl {
   }
 
   static void truncate(std::span<const std::uint32_t> in, std::uint16_t* out) noexcept {
-    for (std::size_t i = 0; i < in.size(); ++i) out[i] = static_cast<std::uint16_t>(in[i]);
+    detail::truncate_values(in, out);
   }
 
-  // Band i's tag: XXH3 of its r 16-bit values, seeded by the band number so
-  // equal values in different bands give unrelated tags.
   void band_tags(const std::uint16_t* v, std::uint32_t* tags) const noexcept {
-    const std::size_t r = params.rows;
-    for (std::uint32_t b = 0; b < params.bands; ++b) {
-      const std::uint64_t h = XXH3_64bits_withSeed(v + b * r, r * sizeof(std::uint16_t), b);
-      tags[b] = static_cast<std::uint32_t>(h >> 32);
-    }
+    detail::band_tags(params, v, tags);
   }
 
   const std::uint16_t* values_of(std::uint32_t slot) const noexcept { return values.row(slot); }
@@ -211,15 +199,10 @@ struct lsh_index::impl {
              const query_options& o, std::vector<match>& out) const {
     auto& sc = scratch();
     collect(sc.tags.data(), sc.slots, o.max_candidates, exclude);
-    const double inv_k = 1.0 / k;
     for (const std::uint32_t s : sc.slots) {
       if (s == exclude) continue;
-      const std::uint16_t* x = values_of(s);
-      std::uint32_t equal = 0;
-      for (std::uint32_t i = 0; i < k; ++i) equal += q[i] == x[i];
-      const double raw = equal * inv_k;
-      const double j = std::max(0.0, (raw - chance_agreement) / (1.0 - chance_agreement));
-      const double c = containment_of(j, q_size, set_sizes[s]);
+      const double j = detail::estimate_jaccard(q, values_of(s), k);
+      const double c = detail::containment_of(j, q_size, set_sizes[s]);
       if (j < o.min_jaccard || c < o.min_containment) continue;
       out.push_back(match{docs.id(s), j, c, set_sizes[s], docs.time(s)});
     }
@@ -228,34 +211,9 @@ struct lsh_index::impl {
 
 namespace {
 
-void check_query_options(const query_options& o) {
-  if (o.max_candidates == 0) {
-    throw invalid_options_error("query_options::max_candidates must be at least 1, actual 0");
-  }
-}
-
+using detail::check_query_options;
 void rank(std::vector<match>& out, const query_options& o) {
-  const auto by_jaccard = [](const match& a, const match& b) {
-    return a.jaccard != b.jaccard ? a.jaccard > b.jaccard : a.id < b.id;
-  };
-  const auto by_containment = [](const match& a, const match& b) {
-    if (a.containment != b.containment) return a.containment > b.containment;
-    return a.jaccard != b.jaccard ? a.jaccard > b.jaccard : a.id < b.id;
-  };
-  const auto sort_with = [&](auto cmp) {
-    if (o.limit < out.size()) {
-      std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(o.limit), out.end(),
-                        cmp);
-      out.resize(o.limit);
-    } else {
-      std::sort(out.begin(), out.end(), cmp);
-    }
-  };
-  if (o.order == rank_by::containment) {
-    sort_with(by_containment);
-  } else {
-    sort_with(by_jaccard);
-  }
+  detail::rank_matches(out, o);
 }
 
 }  // namespace
@@ -267,11 +225,27 @@ lsh_index::lsh_index(lsh_parameters parameters, std::uint32_t num_hashes,
                      std::uint64_t signature_fingerprint)
     : impl_(std::make_unique<impl>(parameters, num_hashes, signature_fingerprint)) {}
 
+lsh_index::lsh_index(lsh_parameters parameters, const minhasher& hasher, const redis_options& store)
+    : lsh_index(parameters, hasher.num_hashes(), hasher.fingerprint(), store) {}
+
+lsh_index::lsh_index(lsh_parameters parameters, std::uint32_t num_hashes,
+                     std::uint64_t signature_fingerprint, const redis_options& store)
+    : impl_(std::make_unique<impl>(parameters, num_hashes, signature_fingerprint)) {
+  impl_->remote = std::make_unique<detail::redis_lsh>(store, parameters, num_hashes,
+                                                      impl_->settings(), "lsh_index");
+}
+
 lsh_index::~lsh_index() = default;
 lsh_index::lsh_index(lsh_index&&) noexcept = default;
 lsh_index& lsh_index::operator=(lsh_index&&) noexcept = default;
 
 void lsh_index::insert(document_id id, const minhash_signature& signature, std::int64_t time) {
+  if (impl_->remote) {
+    insert_batch(std::span<const document_id>(&id, 1),
+                 std::span<const minhash_signature>(&signature, 1),
+                 std::span<const std::int64_t>(&time, 1));
+    return;
+  }
   impl& m = *impl_;
   m.check(signature, "insert");
   // Tags are computed before the lock: only the table updates are exclusive.
@@ -305,6 +279,21 @@ void lsh_index::insert_batch(std::span<const document_id> ids,
   for (const minhash_signature& s : signatures) m.check(s, "insert_batch");
   const std::size_t n = ids.size();
   if (n == 0) return;
+  if (m.remote) {
+    std::vector<std::uint16_t> values(n * m.k);
+    std::vector<std::uint32_t> sizes(n);
+    std::vector<std::uint8_t> empty(n);
+    std::vector<std::int64_t> when(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      impl::truncate(signatures[i].values(), values.data() + i * m.k);
+      sizes[i] = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+          signatures[i].set_size(), std::numeric_limits<std::uint32_t>::max()));
+      empty[i] = signatures[i].is_empty() ? 1 : 0;
+      if (!times.empty()) when[i] = times[i];
+    }
+    m.remote->insert(ids, values, sizes, empty, when, {});
+    return;
+  }
   // A later duplicate id wins, as if inserted one by one: keep last occurrences.
   std::vector<std::size_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = i;
@@ -370,6 +359,15 @@ void lsh_index::query_into(const minhash_signature& signature, const query_optio
   out.clear();
   if (signature.is_empty()) return;
   auto& sc = m.prepare(signature);
+  if (m.remote) {
+    detail::redis_query q;
+    q.values = sc.values.data();
+    q.set_size = signature.set_size();
+    std::vector<std::vector<match>> answers;
+    m.remote->query(std::span<const detail::redis_query>(&q, 1), options, answers);
+    out = std::move(answers.front());
+    return;
+  }
   {
     std::shared_lock lock(m.mutex);
     m.score(sc.values.data(), signature.set_size(), detail::tag_table::no_slot, options, out);
@@ -391,6 +389,19 @@ std::vector<match> lsh_index::query_top(const minhash_signature& signature, std:
 }
 
 std::vector<match> lsh_index::query_id(document_id id, const query_options& options) const {
+  if (impl_->remote) {
+    check_query_options(options);
+    const auto stored = impl_->remote->fetch(std::span<const document_id>(&id, 1));
+    if (!stored.front() || stored.front()->empty) return {};
+    detail::redis_query q;
+    q.values = stored.front()->values.data();
+    q.set_size = stored.front()->set_size;
+    q.exclude = true;
+    q.excluded = id;
+    std::vector<std::vector<match>> answers;
+    impl_->remote->query(std::span<const detail::redis_query>(&q, 1), options, answers);
+    return std::move(answers.front());
+  }
   const impl& m = *impl_;
   check_query_options(options);
   std::vector<match> out;
@@ -414,6 +425,7 @@ std::vector<document_id> lsh_index::candidates(const minhash_signature& signatur
   std::vector<document_id> out;
   if (signature.is_empty()) return out;
   auto& sc = m.prepare(signature);
+  if (m.remote) return m.remote->candidates(sc.values.data());
   {
     std::shared_lock lock(m.mutex);
     m.collect(sc.tags.data(), sc.slots);
@@ -429,16 +441,19 @@ bool lsh_index::remove(document_id id) {
 }
 
 std::size_t lsh_index::remove(std::span<const document_id> ids) {
+  if (impl_->remote) return impl_->remote->remove(ids);
   std::unique_lock lock(impl_->mutex);
   return detail::remove_ids(impl_->docs, ids, [&](std::uint32_t s) { impl_->remove_slot(s); });
 }
 
 std::size_t lsh_index::evict_older_than(std::int64_t cutoff) {
+  if (impl_->remote) return impl_->remote->evict_older_than(cutoff);
   std::unique_lock lock(impl_->mutex);
   return detail::evict_before(impl_->docs, cutoff, [&](std::uint32_t s) { impl_->remove_slot(s); });
 }
 
 void lsh_index::reserve(std::size_t documents) {
+  if (impl_->remote) return;
   impl& m = *impl_;
   std::unique_lock lock(m.mutex);
   m.docs.reserve(documents);
@@ -448,11 +463,13 @@ void lsh_index::reserve(std::size_t documents) {
 }
 
 bool lsh_index::contains(document_id id) const {
+  if (impl_->remote) return impl_->remote->contains(id);
   std::shared_lock lock(impl_->mutex);
   return impl_->docs.find(id) != detail::tag_table::no_slot;
 }
 
 std::vector<document_id> lsh_index::ids() const {
+  if (impl_->remote) return impl_->remote->ids();
   const impl& m = *impl_;
   std::shared_lock lock(m.mutex);
   std::vector<document_id> out;
@@ -465,16 +482,44 @@ std::vector<document_id> lsh_index::ids() const {
 }
 
 std::size_t lsh_index::size() const {
+  if (impl_->remote) return impl_->remote->size();
   std::shared_lock lock(impl_->mutex);
   return impl_->docs.size();
 }
 
 std::size_t lsh_index::memory_bytes() const {
+  if (impl_->remote) return sizeof(impl);
   const impl& m = *impl_;
   std::shared_lock lock(m.mutex);
   std::size_t bytes = sizeof(impl) + m.docs.memory_bytes() + m.values.memory_bytes() +
                       m.set_sizes.capacity() * sizeof(std::uint32_t) + m.bands.memory_bytes();
   return bytes;
+}
+
+bool lsh_index::is_shared() const noexcept {
+  return impl_->remote != nullptr;
+}
+
+std::vector<std::vector<match>> lsh_index::query_batch(
+    std::span<const minhash_signature> signatures, const query_options& options) const {
+  const impl& m = *impl_;
+  for (const minhash_signature& s : signatures) m.check(s, "query_batch");
+  check_query_options(options);
+  std::vector<std::vector<match>> out(signatures.size());
+  if (!m.remote) {
+    for (std::size_t i = 0; i < signatures.size(); ++i) query_into(signatures[i], options, out[i]);
+    return out;
+  }
+  std::vector<std::uint16_t> values(signatures.size() * m.k);
+  std::vector<detail::redis_query> queries(signatures.size());
+  for (std::size_t i = 0; i < signatures.size(); ++i) {
+    impl::truncate(signatures[i].values(), values.data() + i * m.k);
+    queries[i].values = values.data() + i * m.k;
+    queries[i].set_size = signatures[i].set_size();
+    queries[i].empty = signatures[i].is_empty();
+  }
+  m.remote->query(queries, options, out);
+  return out;
 }
 
 lsh_parameters lsh_index::parameters() const noexcept {
@@ -492,6 +537,16 @@ constexpr std::uint16_t lsh_format_version = 1;
 }
 
 std::string lsh_index::save() const {
+  if (impl_->remote) {
+    // A snapshot: the stored documents, copied into memory and saved from there.
+    std::vector<document_id> ids = impl_->remote->ids();
+    std::sort(ids.begin(), ids.end());
+    lsh_index copy(impl_->params, impl_->k, impl_->fingerprint);
+    for (const auto& d : impl_->remote->fetch(ids)) {
+      if (d) copy.impl_->add_saved(d->id, d->time, d->set_size, d->empty, d->values.data());
+    }
+    return copy.save();
+  }
   const impl& m = *impl_;
   std::shared_lock lock(m.mutex);
   const auto order = m.docs.live_by_id();

@@ -22,6 +22,7 @@ enum class error_code : std::uint8_t {
   invalid_argument = 6,  ///< an argument is inconsistent with the object it is given to
   parse = 7,  ///< a line of text input (JSONL) is malformed or has a field of the wrong type
   settings_mismatch = 8,  ///< saved state was made with other settings than the loader's
+  store = 9,  ///< a shared store (Redis) could not be reached, timed out, or refused a command
 };
 
 /// Short stable name of an error code, e.g. "invalid_utf8".
@@ -120,6 +121,22 @@ class SAMESTORY_API settings_mismatch_error : public error {
 
  private:
   std::string setting_;
+};
+
+/// A shared store (Redis) failed: it could not be reached or timed out after
+/// the configured retries, or it answered a command with an error. The
+/// operation may have been applied in part; every samestory write to Redis is
+/// idempotent, so repeating the call completes it (docs/redis.md).
+class SAMESTORY_API store_error : public error {
+ public:
+  /// @param address the server, "host:port"
+  /// @param message what was attempted and what happened
+  store_error(const std::string& address, const std::string& message);
+  /// @return the server that failed, "host:port"
+  const std::string& address() const noexcept { return address_; }
+
+ private:
+  std::string address_;
 };
 
 }  // namespace samestory

@@ -17,9 +17,18 @@
 /// bits changes an estimate by at most 2^-16 per position, and the chance
 /// agreement is subtracted.
 ///
+/// Storage is chosen at construction: in this process's memory (the
+/// default), or in Redis under a name (redis_store.hpp), where many processes
+/// on many machines share it. Both give the same answers; with Redis each
+/// call is one or a few pipelined round trips per node, so batch calls
+/// (insert_batch, query_batch, remove of many) are the fast path, and every
+/// match is verified against the stored signature (docs/redis.md).
+///
 /// Thread safety: every method may be called from any thread at any time.
-/// Queries share a lock and run in parallel; insert, remove and eviction take
-/// it exclusively. insert_batch() fills the band tables on several threads.
+/// In memory, queries share a lock and run in parallel; insert, remove and
+/// eviction take it exclusively, and insert_batch() fills the band tables on
+/// several threads. On Redis, calls on one object are serialized over its
+/// connections; open one object per thread for parallel round trips.
 ///
 /// Example:
 /// @code
@@ -35,6 +44,7 @@
 #include <samestory/lsh_tuner.hpp>
 #include <samestory/minhash.hpp>
 #include <samestory/query.hpp>
+#include <samestory/redis_store.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -60,6 +70,23 @@ class SAMESTORY_API lsh_index {
   /// @param signature_fingerprint minhash_signature::fingerprint() of accepted signatures
   lsh_index(lsh_parameters parameters, std::uint32_t num_hashes,
             std::uint64_t signature_fingerprint);
+  /// Opens the index named store.name in Redis, creating it when absent. The
+  /// settings (b, r, k, fingerprint) are stored with it; every process that
+  /// opens the name must use the same ones.
+  /// @param parameters b bands × r rows
+  /// @param hasher the minhasher whose signatures this index accepts
+  /// @param store the server or cluster and the index's name
+  /// @throws settings_mismatch_error when the stored index has other settings
+  /// @throws store_error when Redis cannot be reached (after store.retries)
+  /// @throws invalid_options_error as above, or for an invalid name
+  lsh_index(lsh_parameters parameters, const minhasher& hasher, const redis_options& store);
+  /// As above, with k and the signature fingerprint given directly.
+  /// @param parameters b bands × r rows
+  /// @param num_hashes k of the accepted signatures
+  /// @param signature_fingerprint minhash_signature::fingerprint() of accepted signatures
+  /// @param store the server or cluster and the index's name
+  lsh_index(lsh_parameters parameters, std::uint32_t num_hashes,
+            std::uint64_t signature_fingerprint, const redis_options& store);
   ~lsh_index();
   /// Takes over the other index's documents and tables; the moved-from index
   /// may only be assigned to or destroyed.
@@ -103,6 +130,15 @@ class SAMESTORY_API lsh_index {
   void query_into(const minhash_signature& signature, const query_options& options,
                   std::vector<match>& out) const;
 
+  /// query() of many signatures at once: on Redis two pipelined round trips
+  /// per node for the whole batch, in memory a loop.
+  /// @param signatures the query documents
+  /// @param options as query()
+  /// @return one list of matches per signature, in order
+  /// @throws as query()
+  std::vector<std::vector<match>> query_batch(std::span<const minhash_signature> signatures,
+                                              const query_options& options = {}) const;
+
   /// The `n` best matches: query() with options.limit = n.
   std::vector<match> query_top(const minhash_signature& signature, std::size_t n) const;
 
@@ -120,12 +156,16 @@ class SAMESTORY_API lsh_index {
   /// Removes many documents. @return how many were stored
   std::size_t remove(std::span<const document_id> ids);
   /// Removes every document whose time is before `cutoff` (news ages out).
-  /// O(documents) scan plus O(b) per removed document.
+  /// In memory an O(documents) scan plus O(b) per removed document; on Redis
+  /// a walk of the time index, O(log N) plus O(b) per removed document, safe
+  /// to run from any process at any time (the sweep of docs/redis.md).
+  /// On Redis, times compare exactly up to ±2^53.
   /// @return how many were removed
   std::size_t evict_older_than(std::int64_t cutoff);
 
   /// Makes room for `documents` documents, so inserts up to that count never
   /// pause to grow a table (each growth re-places every entry of a band).
+  /// Nothing on Redis.
   void reserve(std::size_t documents);
 
   /// @return true when the id is stored
@@ -134,9 +174,13 @@ class SAMESTORY_API lsh_index {
   std::vector<document_id> ids() const;
   /// @return the number of stored documents
   std::size_t size() const;
-  /// @return heap bytes held by the index (capacities, not sizes)
+  /// @return heap bytes held by the index in this process (capacities, not
+  ///         sizes); on Redis only the client's, the server's is in INFO memory
   std::size_t memory_bytes() const;
-  /// Serializes the index (docs/format.md, object kind 5): the settings it
+  /// @return true when the documents are kept in Redis
+  bool is_shared() const noexcept;
+  /// Serializes the index (docs/format.md, object kind 5; on Redis a
+  /// snapshot of every stored document, read in pipelined batches): the settings it
   /// was made with and, per document in id order, its id, time, set size and
   /// the 16-bit values it keeps. Band tables are not saved; load() rebuilds
   /// them, so the bytes do not depend on insertion history.
