@@ -6,6 +6,8 @@
 #include <samestory/minhash.hpp>
 
 #include "binary_io.hpp"
+#include "lsh_scoring.hpp"
+#include "redis_lsh.hpp"
 
 #include <algorithm>
 #include <mutex>
@@ -38,6 +40,27 @@ lsh_parameters banding(const document_index_options& o) {
   return tune_lsh(t).parameters;
 }
 
+// On Redis, every process must map a key to the same id without talking to
+// the others: a seeded 64-bit hash of the key.
+document_id shared_id(std::string_view key) {
+  return XXH3_64bits_withSeed(key.data(), key.size(), 0x6b65795f6964ULL);  // "key_id"
+}
+
+void check_key(std::string_view key) {
+  if (key.size() > max_key_bytes) {
+    throw error(error_code::invalid_argument, "document_index: a key has at most " +
+                                                  std::to_string(max_key_bytes) +
+                                                  " bytes, actual " + std::to_string(key.size()));
+  }
+}
+
+void sort_keyed(std::vector<keyed_match>& out, std::size_t limit) {
+  std::stable_sort(out.begin(), out.end(), [](const keyed_match& a, const keyed_match& b) {
+    return a.jaccard != b.jaccard ? a.jaccard > b.jaccard : a.key < b.key;
+  });
+  if (out.size() > limit) out.resize(limit);
+}
+
 }  // namespace
 
 struct document_index::impl {
@@ -57,6 +80,7 @@ struct document_index::impl {
   std::unordered_map<std::string, document_id> id_of;
   std::unordered_map<document_id, std::string> key_of;
   document_id next_id = 0;
+  std::unique_ptr<detail::redis_lsh> remote;  // set: documents, keys and all live in Redis
 
   minhash_signature sign(std::string_view text) const {
     thread_local std::vector<std::uint64_t> shingles;
@@ -76,17 +100,25 @@ struct document_index::impl {
 
 document_index::document_index(const document_index_options& options)
     : impl_(std::make_unique<impl>(options)) {}
+
+document_index::document_index(const document_index_options& options, const redis_options& store)
+    : impl_(std::make_unique<impl>(options)) {
+  impl& m = *impl_;
+  m.remote = std::make_unique<detail::redis_lsh>(store, m.params, m.options.num_hashes,
+                                                 m.settings(), "document_index");
+}
 document_index::~document_index() = default;
 document_index::document_index(document_index&&) noexcept = default;
 document_index& document_index::operator=(document_index&&) noexcept = default;
 
 void document_index::add(std::string_view key, std::string_view text, std::int64_t time) {
-  if (key.size() > max_key_bytes) {
-    throw error(error_code::invalid_argument, "document_index: a key has at most " +
-                                                  std::to_string(max_key_bytes) +
-                                                  " bytes, actual " + std::to_string(key.size()));
-  }
+  check_key(key);
   impl& m = *impl_;
+  if (m.remote) {
+    add_batch(std::span<const std::string_view>(&key, 1),
+              std::span<const std::string_view>(&text, 1), std::span<const std::int64_t>(&time, 1));
+    return;
+  }
   const minhash_signature sig = m.sign(text);  // outside the lock: the expensive part
   std::unique_lock lock(m.mutex);
   const std::string k(key);
@@ -98,11 +130,62 @@ void document_index::add(std::string_view key, std::string_view text, std::int64
   m.index.insert(it->second, sig, time);
 }
 
+void document_index::add_batch(std::span<const std::string_view> keys,
+                               std::span<const std::string_view> texts,
+                               std::span<const std::int64_t> times) {
+  if (keys.size() != texts.size() || (!times.empty() && times.size() != keys.size())) {
+    throw error(error_code::invalid_argument,
+                "document_index::add_batch: " + std::to_string(keys.size()) + " keys, " +
+                    std::to_string(texts.size()) + " texts and " + std::to_string(times.size()) +
+                    " times; the counts must match");
+  }
+  for (const std::string_view key : keys) check_key(key);
+  impl& m = *impl_;
+  if (!m.remote) {
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      add(keys[i], texts[i], times.empty() ? 0 : times[i]);
+    return;
+  }
+  // Signed first (the expensive part), then one pipelined insert.
+  const std::size_t n = keys.size();
+  const std::uint32_t k = m.options.num_hashes;
+  std::vector<document_id> ids(n);
+  std::vector<std::uint16_t> values(n * k);
+  std::vector<std::uint32_t> sizes(n);
+  std::vector<std::uint8_t> empty(n);
+  std::vector<std::int64_t> when(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const minhash_signature sig = m.sign(texts[i]);
+    ids[i] = shared_id(keys[i]);
+    detail::truncate_values(sig.values(), values.data() + i * k);
+    sizes[i] = static_cast<std::uint32_t>(
+        std::min<std::uint64_t>(sig.set_size(), std::numeric_limits<std::uint32_t>::max()));
+    empty[i] = sig.is_empty() ? 1 : 0;
+    if (!times.empty()) when[i] = times[i];
+  }
+  m.remote->insert(ids, values, sizes, empty, when, keys);
+}
+
 std::vector<keyed_match> document_index::query(std::string_view text, std::size_t limit) const {
   const impl& m = *impl_;
   const minhash_signature sig = m.sign(text);
   query_options q;
   q.min_jaccard = m.options.threshold;
+  if (m.remote) {
+    std::vector<keyed_match> out;
+    if (sig.is_empty()) return out;
+    std::vector<std::uint16_t> values(m.options.num_hashes);
+    detail::truncate_values(sig.values(), values.data());
+    detail::redis_query rq;
+    rq.values = values.data();
+    rq.set_size = sig.set_size();
+    std::vector<std::vector<match>> found;
+    std::unordered_map<document_id, std::string> labels;
+    m.remote->query(std::span<const detail::redis_query>(&rq, 1), q, found, &labels);
+    for (const match& f : found.front()) out.push_back({labels[f.id], f.jaccard, f.containment});
+    sort_keyed(out, limit);
+    return out;
+  }
   std::shared_lock lock(m.mutex);
   const std::vector<match> found = m.index.query(sig, q);
   std::vector<keyed_match> out;
@@ -111,15 +194,16 @@ std::vector<keyed_match> document_index::query(std::string_view text, std::size_
     const auto k = m.key_of.find(f.id);
     if (k != m.key_of.end()) out.push_back({k->second, f.jaccard, f.containment});
   }
-  std::stable_sort(out.begin(), out.end(), [](const keyed_match& a, const keyed_match& b) {
-    return a.jaccard != b.jaccard ? a.jaccard > b.jaccard : a.key < b.key;
-  });
-  if (out.size() > limit) out.resize(limit);
+  sort_keyed(out, limit);
   return out;
 }
 
 bool document_index::remove(std::string_view key) {
   impl& m = *impl_;
+  if (m.remote) {
+    const document_id id = shared_id(key);
+    return m.remote->remove(std::span<const document_id>(&id, 1)) == 1;
+  }
   std::unique_lock lock(m.mutex);
   const auto it = m.id_of.find(std::string(key));
   if (it == m.id_of.end()) return false;
@@ -131,6 +215,7 @@ bool document_index::remove(std::string_view key) {
 
 std::size_t document_index::evict_older_than(std::int64_t cutoff) {
   impl& m = *impl_;
+  if (m.remote) return m.remote->evict_older_than(cutoff);
   std::unique_lock lock(m.mutex);
   const std::size_t dropped = m.index.evict_older_than(cutoff);
   if (dropped == 0) return 0;
@@ -148,11 +233,13 @@ std::size_t document_index::evict_older_than(std::int64_t cutoff) {
 }
 
 bool document_index::contains(std::string_view key) const {
+  if (impl_->remote) return impl_->remote->contains(shared_id(key));
   std::shared_lock lock(impl_->mutex);
   return impl_->id_of.contains(std::string(key));
 }
 
 std::size_t document_index::size() const {
+  if (impl_->remote) return impl_->remote->size();
   std::shared_lock lock(impl_->mutex);
   return impl_->id_of.size();
 }
@@ -161,10 +248,19 @@ const document_index_options& document_index::options() const noexcept {
   return impl_->options;
 }
 
+bool document_index::is_shared() const noexcept {
+  return impl_->remote != nullptr;
+}
+
 // Payload, version 1: settings; u64 next id; u64 N, then N × (u64 id, u16
 // key length, key) in id order; u64 length and the lsh_index's saved bytes.
 std::string document_index::save() const {
   const impl& m = *impl_;
+  if (m.remote) {
+    throw error(error_code::invalid_argument,
+                "document_index::save: an index on Redis is kept by Redis itself (AOF or RDB); "
+                "save() writes in-memory indexes");
+  }
   std::shared_lock lock(m.mutex);
   std::vector<std::pair<document_id, const std::string*>> entries;
   entries.reserve(m.key_of.size());

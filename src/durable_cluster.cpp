@@ -2,6 +2,7 @@
 #include <samestory/error.hpp>
 
 #include "binary_io.hpp"
+#include "redis_cluster_state.hpp"
 
 #include <mutex>
 #include <optional>
@@ -72,6 +73,7 @@ struct durable_clusterer::impl {
   durability_options durability;
   std::optional<online_clusterer> clusterer;
   std::optional<append_log> log;
+  std::unique_ptr<detail::redis_cluster_state> redis;  // set: state in Redis, no directory
   durable_recovery recovery;
   std::uint64_t generation = 0;
   std::uint64_t logged = 0;
@@ -110,22 +112,32 @@ struct durable_clusterer::impl {
   }
 
   void check_writable() const {
+    if (failed && redis) {
+      throw store_error(redis->where(),
+                        "an earlier log write failed; open the clusterer state again to recover");
+    }
     if (failed) {
       throw io_error("write (an earlier log write failed; open the directory again to recover)",
                      (dir / "log.smsl").string(), 0);
     }
   }
 
-  // Logs an operation the clusterer has already applied.
-  void record(const std::string& rec) {
+  // Logs operations the clusterer has already applied, with one sync.
+  void record_all(std::span<const std::string> records) {
     try {
-      log->append(rec);
+      if (redis) {
+        redis->append(records);
+      } else {
+        log->append(records);
+      }
     } catch (...) {
       failed = true;
       throw;
     }
-    ++logged;
+    logged += records.size();
   }
+
+  void record(const std::string& rec) { record_all(std::span<const std::string>(&rec, 1)); }
 
   void maybe_checkpoint() {
     if (durability.checkpoint_every > 0 && logged >= durability.checkpoint_every) checkpoint();
@@ -133,6 +145,12 @@ struct durable_clusterer::impl {
 
   void checkpoint() {
     check_writable();
+    if (redis) {
+      redis->checkpoint(clusterer->save());
+      generation = redis->generation();
+      logged = 0;
+      return;
+    }
     const std::uint64_t next = generation + 1;
     write_file_atomically(dir / snapshot_name(next), clusterer->save());
     log->reset(next);
@@ -204,6 +222,36 @@ durable_clusterer::durable_clusterer(const fs::path& directory, const cluster_op
   m.recovery.generation = m.generation;
 }
 
+durable_clusterer::durable_clusterer(const redis_options& store, const cluster_options& options,
+                                     const durability_options& durability)
+    : impl_(std::make_unique<impl>()) {
+  impl& m = *impl_;
+  m.options = options;
+  m.durability = durability;
+  m.redis = std::make_unique<detail::redis_cluster_state>(store);
+  detail::redis_cluster_state::loaded state = m.redis->load();
+  if (state.snapshot) {
+    m.clusterer.emplace(online_clusterer::load(*state.snapshot, options));
+    m.recovery.snapshot_loaded = true;
+  } else {
+    m.clusterer.emplace(options);
+  }
+  m.generation = state.generation;
+  std::uint64_t n = 0;
+  for (const std::string& rec : state.records) {
+    try {
+      m.apply(rec);
+    } catch (const error& e) {
+      throw format_error(0, "log record " + std::to_string(n) + " of " + m.redis->where() +
+                                " cannot be replayed: " + e.what());
+    }
+    ++n;
+  }
+  m.recovery.records_replayed = n;
+  m.recovery.generation = m.generation;
+  m.logged = n;
+}
+
 durable_clusterer::~durable_clusterer() = default;
 
 assignment durable_clusterer::add(const document& doc) {
@@ -229,15 +277,7 @@ std::vector<assignment> durable_clusterer::add_batch(std::span<const document> d
   std::vector<std::string> records;
   // Logs what was applied, with one sync; on a refused document, the ones
   // before it are logged before the refusal propagates.
-  const auto log_applied = [&] {
-    try {
-      m.log->append(records);
-    } catch (...) {
-      m.failed = true;
-      throw;
-    }
-    m.logged += records.size();
-  };
+  const auto log_applied = [&] { m.record_all(records); };
   try {
     for (const document& d : docs) {
       const bool known = m.clusterer->find(d.id).has_value();
@@ -282,7 +322,7 @@ void durable_clusterer::checkpoint() {
 
 void durable_clusterer::sync() {
   const std::lock_guard<std::mutex> lock(impl_->write_mutex);
-  impl_->log->sync();
+  if (impl_->log) impl_->log->sync();  // Redis: every append has been answered already
 }
 
 const online_clusterer& durable_clusterer::clusterer() const noexcept {

@@ -250,6 +250,15 @@ std::size_t redis_client::route(std::string_view key) const {
   return cluster_ ? slot_node_[redis_key_slot(key)] : masters_.front();
 }
 
+// The key is the second argument, except for scripts: EVAL script numkeys key...
+std::size_t redis_client::route_command(const redis_batch& batch, std::size_t c) const {
+  const std::string_view name = batch.argument(c, 0);
+  const bool script = name.size() == 4 && (name[0] == 'E' || name[0] == 'e') &&
+                      (name.substr(1) == "VAL" || name.substr(1) == "val");
+  const std::size_t at = script ? 3 : 1;
+  return batch.args(c) > at ? route(batch.argument(c, at)) : masters_.front();
+}
+
 std::vector<redis_reply> redis_client::run(const redis_batch& batch) {
   const std::size_t n = batch.size();
   std::vector<redis_reply> replies(n);
@@ -294,9 +303,7 @@ std::vector<redis_reply> redis_client::run(const redis_batch& batch) {
     // Group the unanswered commands by node, in batch order.
     std::vector<std::vector<std::size_t>> by_node(nodes_.size());
     for (const std::size_t c : todo) {
-      const std::size_t target =
-          ask[c] != SIZE_MAX ? ask[c]
-                             : (batch.args(c) > 1 ? route(batch.argument(c, 1)) : masters_.front());
+      const std::size_t target = ask[c] != SIZE_MAX ? ask[c] : route_command(batch, c);
       by_node[target].push_back(c);
     }
     std::vector<std::size_t> next;

@@ -35,7 +35,8 @@ struct redis_reply {
 };
 
 /// Commands to be sent together. Each command's second argument is its key,
-/// which routes it; a command without one goes to the first node.
+/// which routes it (for EVAL, the first key after numkeys); a command without
+/// one goes to the first node.
 class redis_batch {
  public:
   void add(std::initializer_list<std::string_view> args);
@@ -117,6 +118,7 @@ class redis_client {
   void refresh_slots();
   bool try_refresh_slots(node& n);
   std::size_t route(std::string_view key) const;
+  std::size_t route_command(const redis_batch& batch, std::size_t command) const;
   void backoff(unsigned attempt, const std::string& address, const std::string& why);
 
   redis_options options_;

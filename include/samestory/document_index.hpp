@@ -16,11 +16,20 @@
 ///   index.save_file("seen.smst");  // atomic
 /// @endcode
 ///
+/// Shared: constructed with redis_options, the documents live in Redis under
+/// a name that processes on many machines open together (redis_store.hpp,
+/// docs/redis.md). Keys then map to ids by a 64-bit hash (XXH3), so every
+/// process agrees on them without coordination; the key is stored with its
+/// document and returned from there. Two keys with the same hash would share
+/// one slot (the later add replaces the earlier document): about one chance
+/// in 3,700 at 100 million keys.
+///
 /// Thread safety: every method may be called from any thread; queries run
 /// in parallel, add() and remove() are exclusive.
 #pragma once
 
 #include <samestory/export.hpp>
+#include <samestory/redis_store.hpp>
 #include <samestory/text_pipeline.hpp>
 
 #include <cstddef>
@@ -28,6 +37,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +67,13 @@ class SAMESTORY_API document_index {
  public:
   /// @throws invalid_options_error for out-of-range options
   explicit document_index(const document_index_options& options = {});
+  /// Opens the index named store.name in Redis, creating it when absent.
+  /// @param options must equal the options the index was created with
+  /// @param store the server or cluster and the index's name
+  /// @throws settings_mismatch_error naming the first option that differs
+  /// @throws store_error when Redis cannot be reached (after store.retries)
+  /// @throws invalid_options_error for out-of-range options or an invalid name
+  document_index(const document_index_options& options, const redis_options& store);
   ~document_index();
   /// Takes over the other index; the moved-from one may only be assigned to or destroyed.
   document_index(document_index&&) noexcept;
@@ -73,6 +90,15 @@ class SAMESTORY_API document_index {
   /// @throws invalid_utf8_error, limit_exceeded_error as text_pipeline::process;
   ///         error (invalid_argument) for a longer key
   void add(std::string_view key, std::string_view text, std::int64_t time = 0);
+
+  /// add() of many documents at once: on Redis one pipelined round trip per
+  /// node for the batch. A later duplicate key wins.
+  /// @param keys one per document
+  /// @param texts one per document
+  /// @param times one per document, or empty for all 0
+  /// @throws error (invalid_argument) when the counts differ; as add()
+  void add_batch(std::span<const std::string_view> keys, std::span<const std::string_view> texts,
+                 std::span<const std::int64_t> times = {});
 
   /// Stored documents whose estimated Jaccard with `text` reaches the
   /// threshold, best first (ties by key).
@@ -92,7 +118,9 @@ class SAMESTORY_API document_index {
   std::size_t size() const;
 
   /// Serializes the index (docs/format.md, object kind 9): the options, the
-  /// keys, and the lsh_index nested whole.
+  /// keys, and the lsh_index nested whole. An index on Redis is kept by Redis
+  /// itself (AOF or RDB).
+  /// @throws error (invalid_argument) for an index on Redis
   std::string save() const;
   /// save(), written atomically and durably (write_file_atomically()).
   /// @throws io_error when the file cannot be written
@@ -109,6 +137,8 @@ class SAMESTORY_API document_index {
 
   /// @return the options in force
   const document_index_options& options() const noexcept;
+  /// @return true when the documents are kept in Redis
+  bool is_shared() const noexcept;
 
  private:
   struct impl;

@@ -19,6 +19,14 @@
 /// snapshot g + 1, then starts the log afresh as generation g + 1, then
 /// deletes snapshot g; a crash between any two steps is recovered on open.
 ///
+/// On Redis: constructed with redis_options, the snapshot and the log live
+/// in Redis under the name instead (docs/redis.md), so the clusterer can be
+/// resumed on any machine. An add() that has returned is durable as the
+/// server's persistence is: with appendonly yes and appendfsync always it
+/// survives a crash of the server; with everysec up to a second of writes
+/// may be lost. One process writes at a time, under a lease; a process that
+/// opens a name another holds gets store_error.
+///
 /// Thread safety: every method may be called from any thread; writers are
 /// serialized (log order is apply order), clusterer() queries run in parallel.
 /// One process at a time: opening a directory another process holds throws.
@@ -27,6 +35,7 @@
 #include <samestory/export.hpp>
 #include <samestory/io.hpp>
 #include <samestory/online_cluster.hpp>
+#include <samestory/redis_store.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -70,6 +79,18 @@ class SAMESTORY_API durable_clusterer {
   explicit durable_clusterer(const std::filesystem::path& directory,
                              const cluster_options& options = {},
                              const durability_options& durability = {});
+  /// Opens (or creates) the clusterer state named store.name in Redis and
+  /// recovers it. durability.sync has no effect there (the server's
+  /// appendfsync decides); checkpoint_every applies.
+  /// @param store the server or cluster and the state's name
+  /// @param options the clusterer's options; a snapshot made with other
+  ///        assignment settings is refused
+  /// @param durability how often to snapshot
+  /// @throws store_error when Redis cannot be reached or another process holds the state
+  /// @throws format_error when the stored snapshot or a log record is damaged
+  /// @throws settings_mismatch_error when the snapshot was made with other options
+  durable_clusterer(const redis_options& store, const cluster_options& options = {},
+                    const durability_options& durability = {});
   ~durable_clusterer();
   durable_clusterer(const durable_clusterer&) = delete;
   durable_clusterer& operator=(const durable_clusterer&) = delete;
@@ -77,9 +98,9 @@ class SAMESTORY_API durable_clusterer {
   /// online_clusterer::add(), then logged: durable when it returns
   /// (every_record). A document the clusterer refuses is not logged.
   /// @throws as online_clusterer::add()
-  /// @throws io_error when the log cannot be written; the clusterer then
-  ///         holds a document the disk does not, so every later write throws
-  ///         io_error too until the directory is opened again
+  /// @throws io_error (store_error on Redis) when the log cannot be written;
+  ///         the clusterer then holds a document the log does not, so every
+  ///         later write throws too until the state is opened again
   assignment add(const document& doc);
   /// Adds documents in order with one log sync for all of them.
   /// @return their assignments, in order
