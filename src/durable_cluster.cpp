@@ -248,8 +248,12 @@ durable_clusterer::durable_clusterer(const redis_options& store, const cluster_o
     ++n;
   }
   m.recovery.records_replayed = n;
-  m.recovery.generation = m.generation;
   m.logged = n;
+  // A new state is stored with its settings at once, so that an opener with
+  // other options is refused from the first document on, not after the
+  // first checkpoint.
+  if (!state.snapshot && state.records.empty()) m.checkpoint();
+  m.recovery.generation = m.generation;
 }
 
 durable_clusterer::~durable_clusterer() = default;

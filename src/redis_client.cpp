@@ -173,11 +173,13 @@ std::size_t redis_client::node_for(std::string_view host, int port) {
 bool redis_client::try_refresh_slots(node& n) {
   try {
     connect(n);
-  } catch (const store_error&) {
+  } catch (const store_error& e) {
+    last_failure_ = e.what();
     return false;
   }
   auto* raw = static_cast<redisReply*>(redisCommand(n.context, "CLUSTER SLOTS"));
   if (raw == nullptr) {
+    last_failure_ = n.host + ":" + std::to_string(n.port) + ": " + context_error(n.context);
     disconnect(n);
     return false;
   }
@@ -192,7 +194,10 @@ bool redis_client::try_refresh_slots(node& n) {
       slot_node_.fill(static_cast<std::uint16_t>(self));
       return true;
     }
-    if (is_transient(r.str)) return false;
+    if (is_transient(r.str)) {
+      last_failure_ = r.str;
+      return false;
+    }
     throw store_error(n.host + ":" + std::to_string(n.port), "CLUSTER SLOTS: " + r.str);
   }
   if (r.type != redis_reply::kind::array || r.elements.empty()) return false;
@@ -233,8 +238,11 @@ void redis_client::refresh_slots() {
     for (std::size_t id = 0; id < nodes_.size(); ++id) {
       if (try_refresh_slots(nodes_[id])) return;
     }
+    // A cluster mid-formation answers with holes in its slot map.
     backoff(attempt, options_.host + ":" + std::to_string(options_.port),
-            "no node answered CLUSTER SLOTS with a complete slot map");
+            last_failure_.empty() ? "no node answered CLUSTER SLOTS with a complete slot map"
+                                  : "no node can tell the slot map; last: " + last_failure_);
+    last_failure_.clear();
   }
 }
 

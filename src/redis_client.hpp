@@ -127,6 +127,7 @@ class redis_client {
   std::array<std::uint16_t, 16384> slot_node_{};  // slot -> node id
   bool cluster_ = false;
   std::uint64_t round_trips_ = 0;
+  std::string last_failure_;  // why the last slot map refresh failed
 };
 
 }  // namespace samestory::detail

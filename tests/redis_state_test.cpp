@@ -130,9 +130,12 @@ TEST_CASE("redis durable_clusterer: state resumes in another object, assignment 
       // Holding the state, this object is its only writer.
       CHECK_THROWS_AS(durable_clusterer(store.store), store_error);
     }
+    cluster_options other;
+    other.online_story_threshold = 0.9;
+    CHECK_THROWS_AS(durable_clusterer(store.store, other), settings_mismatch_error);
     durable_clusterer dc(store.store, {}, every_25);
     CHECK(dc.recovery().snapshot_loaded);
-    CHECK(dc.recovery().generation == 1);
+    CHECK(dc.recovery().generation == 2);        // 1 on creation, 2 after 25 documents
     CHECK(dc.recovery().records_replayed == 6);  // adds 25..29 and the remove
     CHECK(dc.clusterer().save() == reference.save());
     std::vector<document> rest;

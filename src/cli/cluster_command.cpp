@@ -9,9 +9,11 @@
 #include "progress.hpp"
 
 #include <samestory/cluster.hpp>
+#include <samestory/durable_cluster.hpp>
 #include <samestory/error.hpp>
 #include <samestory/jsonl.hpp>
 #include <samestory/online_cluster.hpp>
+#include <samestory/redis_store.hpp>
 
 #include <cstdio>
 #include <limits>
@@ -19,6 +21,9 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace samestory::cli {
 
@@ -51,9 +56,14 @@ const char* const cluster_help =
     "  --max-shingles N most shingles in one text (default 4M); longer texts are\n"
     "                   bad records (docs/reliability.md)\n"
     "  --quiet          no progress line (shown only when stderr is a terminal)\n"
+    "  --store redis://HOST:PORT/NAME\n"
+    "                   online, with the clusterer's state kept in Redis under\n"
+    "                   NAME: each run resumes the stories of the runs before it,\n"
+    "                   on any machine (one writer at a time); implies --online\n"
     "\n"
     "Assignments: {\"id\": \"...\", \"story\": \"...\", \"copy\": \"...\"}; labels are the\n"
-    "id of the first document of the story or copy group. Clusters: {\"level\",\n"
+    "id of the first document of the story or copy group (with --store, 16 hex\n"
+    "digits of a hash of that id, the same in every run). Clusters: {\"level\",\n"
     "\"id\", \"size\", \"representative\", \"members\", \"links\": [{\"a\", \"b\",\n"
     "\"similarity\"}]}.\n"
     "\n"
@@ -68,6 +78,7 @@ const char* const cluster_help =
 struct settings {
   std::string level = "stories", output = "assignments", format = "jsonl", path;
   bool online = false, skip_bad = false, quiet = false;
+  std::optional<redis_options> store;
   cluster_options options;
 };
 
@@ -85,6 +96,14 @@ settings parse(const std::vector<std::string>& args, bool& help) {
         throw usage_error{"--level must be stories or copies, not '" + s.level + "'"};
       }
     } else if (a == "--online") {
+      s.online = true;
+    } else if (a == "--store") {
+      const std::string& v = arg.value();
+      try {
+        s.store = parse_redis_url(v);
+      } catch (const invalid_options_error& e) {
+        throw usage_error{std::string("--store: ") + e.what()};
+      }
       s.online = true;
     } else if (a == "--window") {
       s.options.time_window_seconds = parse_duration("--window", arg.value());
@@ -171,34 +190,35 @@ class assignment_writer {
   std::string line_;
 };
 
-// One line per cluster. `name` maps a document id (its input position) to the
-// id given in the input.
+// One line per cluster. `name(id)` gives a document's id as given in the
+// input, `label(id)` a cluster's label (the same but with --store).
+template <class Name, class Label>
 void write_clusters(const std::vector<cluster>& clusters, const std::string& level, bool tsv,
-                    const std::vector<std::string>& name) {
+                    const Name& name, const Label& label) {
   std::string line;
   if (tsv) write("cluster\tsize\trepresentative\tmembers\n");
   for (const cluster& c : clusters) {
     line.clear();
     if (tsv) {
-      append_tsv_field(line, name[c.id]);
+      append_tsv_field(line, label(c.id));
       line += '\t' + std::to_string(c.members.size()) + '\t';
-      append_tsv_field(line, name[c.representative]);
+      append_tsv_field(line, label(c.representative));
       line += '\t';
       for (std::size_t i = 0; i < c.members.size(); ++i) {
         if (i > 0) line += ' ';
-        append_tsv_field(line, name[c.members[i]]);
+        append_tsv_field(line, name(c.members[i]));
       }
     } else {
       line += "{\"level\": ";
       append_json_string(line, level);
       line += ", \"id\": ";
-      append_json_string(line, name[c.id]);
+      append_json_string(line, label(c.id));
       line += ", \"size\": " + std::to_string(c.members.size()) + ", \"representative\": ";
-      append_json_string(line, name[c.representative]);
+      append_json_string(line, label(c.representative));
       line += ", \"members\": [";
       for (std::size_t i = 0; i < c.members.size(); ++i) {
         if (i > 0) line += ", ";
-        append_json_string(line, name[c.members[i]]);
+        append_json_string(line, name(c.members[i]));
       }
       line += "], \"links\": [";
       char buf[32];
@@ -206,9 +226,9 @@ void write_clusters(const std::vector<cluster>& clusters, const std::string& lev
         const cluster_link& l = c.links[i];
         if (i > 0) line += ", ";
         line += "{\"a\": ";
-        append_json_string(line, name[l.a]);
+        append_json_string(line, name(l.a));
         line += ", \"b\": ";
-        append_json_string(line, name[l.b]);
+        append_json_string(line, name(l.b));
         std::snprintf(buf, sizeof buf, "%.4f", l.similarity);
         line += ", \"similarity\": ";
         line += buf;
@@ -262,6 +282,62 @@ std::vector<cluster> with_copy_links(const clustering& result) {
   return out;
 }
 
+// Online, with the state in Redis (durable_clusterer): every assignment is
+// durable when printed. Ids are hashed from the input's ids, so a document
+// seen in an earlier run keeps its assignment, and labels are those hashes.
+int cluster_in_store(const settings& s, document_reader& in, progress& bar) {
+  const std::string where =
+      "redis://" + s.store->host + ":" + std::to_string(s.store->port) + "/" + s.store->name;
+  std::optional<durable_clusterer> state;
+  try {
+    state.emplace(*s.store, s.options);
+  } catch (const error& e) {
+    throw error(e.code(), "--store " + where + ": " + e.what());
+  }
+  const bool tsv = s.format == "tsv";
+  assignment_writer print(tsv);
+  std::vector<assignment> all;
+  std::unordered_map<document_id, std::string> names;  // this run's documents
+  const auto label = [&](document_id id) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(id));
+    return std::string(hex);
+  };
+  const auto name_of = [&](document_id id) {
+    const auto it = names.find(id);
+    return it != names.end() ? it->second : label(id);
+  };
+  input_document d;
+  std::size_t clustered = 0;
+  while (in.next(d)) {
+    const document_id id = XXH3_64bits_withSeed(d.id.data(), d.id.size(), 0x6b65795f6964ULL);
+    assignment a;
+    try {
+      a = state->add({id, d.text, d.title, d.time, d.source});
+    } catch (const store_error&) {
+      throw;  // Redis trouble is not the document's fault
+    } catch (const error& e) {
+      in.reject(in.where(d) + ": " + e.what());
+      continue;
+    }
+    ++clustered;
+    if (s.output == "clusters") {
+      names.emplace(id, d.id);
+      all.push_back(a);
+    } else {
+      print(d.id, label(a.story), label(a.copy));
+    }
+    bar.update(clustered, in.bytes_read(), in.total_bytes());
+  }
+  bar.done();
+  if (s.output == "clusters") {
+    // Cluster ids and representatives are labels; members are the input's ids.
+    write_clusters(clusters_of(all, s.level == "stories"), s.level, tsv, name_of, label);
+  }
+  in.report_skipped("cluster", "clustered", clustered);
+  return exit_ok;
+}
+
 }  // namespace
 
 int cluster_command(const std::vector<std::string>& args) {
@@ -278,6 +354,8 @@ int cluster_command(const std::vector<std::string>& args) {
   std::vector<std::string> name;  // by document position
   input_document d;
 
+  const auto by_position = [&](document_id id) -> const std::string& { return name[id]; };
+  if (s.store) return cluster_in_store(s, in, bar);
   if (s.online) {
     online_clusterer clusterer(s.options);
     assignment_writer print(tsv);
@@ -301,7 +379,8 @@ int cluster_command(const std::vector<std::string>& args) {
     }
     bar.done();
     if (list_clusters) {
-      write_clusters(clusters_of(all, s.level == "stories"), s.level, tsv, name);
+      write_clusters(clusters_of(all, s.level == "stories"), s.level, tsv, by_position,
+                     by_position);
     }
     in.report_skipped("cluster", "clustered", name.size());
     return exit_ok;
@@ -329,9 +408,9 @@ int cluster_command(const std::vector<std::string>& args) {
       });
   bar.done();
   if (list_clusters && s.level == "stories") {
-    write_clusters(with_copy_links(result), s.level, tsv, name);
+    write_clusters(with_copy_links(result), s.level, tsv, by_position, by_position);
   } else if (list_clusters) {
-    write_clusters(result.copies, s.level, tsv, name);
+    write_clusters(result.copies, s.level, tsv, by_position, by_position);
   } else {
     assignment_writer print(tsv);
     for (const assignment& a : result.assignments) print(name[a.id], name[a.story], name[a.copy]);

@@ -7,10 +7,12 @@
 #include <samestory/document_index.hpp>
 #include <samestory/error.hpp>
 #include <samestory/jsonl.hpp>
+#include <samestory/redis_store.hpp>
 
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +21,9 @@ namespace samestory::cli {
 namespace {
 
 const char* const index_help =
-    "usage: samestory index build --out FILE [options] INPUT\n"
-    "       samestory index query --index FILE [options] INPUT\n"
+    "usage: samestory index build (--out FILE | --store URL) [options] INPUT\n"
+    "       samestory index query (--index FILE | --store URL) [options] INPUT\n"
+    "       samestory index drop --store URL\n"
     "\n"
     "build: signs every document of INPUT and saves a near-duplicate index to\n"
     "FILE, atomically (a crash leaves the old FILE or the new one, whole).\n"
@@ -32,6 +35,13 @@ const char* const index_help =
     "title and date), '-' for standard input, or a directory of .txt/.html files.\n"
     "A document without text is indexed by its title.\n"
     "\n"
+    "drop: deletes every key of the index (or story state) NAME in Redis, on\n"
+    "  every node, so the name can be used again with other settings.\n"
+    "\n"
+    "  --store redis://HOST:PORT/NAME\n"
+    "                 keep the index in Redis (a server or any node of a cluster)\n"
+    "                 under NAME instead of a file: build adds to it, and every\n"
+    "                 process and machine that opens NAME shares it at once\n"
     "  --threshold T  smallest Jaccard similarity of a match, in (0, 1) (default\n"
     "                 0.5); the LSH banding is tuned for it\n"
     "  --k N          MinHash values per signature, 1..4096 (default 128)\n"
@@ -44,17 +54,20 @@ const char* const index_help =
     "that differs. A damaged or truncated file is refused with the byte offset\n"
     "of the damage.\n"
     "\n"
-    "Exit status: 0 done, 1 bad input or a damaged or mismatched index file,\n"
-    "2 bad command line.\n"
+    "Exit status: 0 done, 1 bad input, a damaged or mismatched index file, a\n"
+    "mismatched or unreachable Redis index, 2 bad command line.\n"
     "\n"
     "examples:\n"
     "  samestory index build --out seen.smst yesterday.jsonl\n"
     "  samestory index query --index seen.smst today.jsonl > matches.jsonl\n"
-    "  samestory index build --threshold 0.8 --out strict.smst pages/\n";
+    "  samestory index build --threshold 0.8 --out strict.smst pages/\n"
+    "  samestory index build --store redis://10.0.0.5:6379/news crawl-07.jsonl\n";
 
 struct settings {
   bool build = false;
+  bool drop = false;
   std::string file, path;
+  std::optional<redis_options> store;
   document_index_options options;
   std::size_t limit = SIZE_MAX;
   bool skip_bad = false;
@@ -73,15 +86,16 @@ std::uint64_t parse_count(std::string_view flag, const std::string& s, std::uint
 
 settings parse(const std::vector<std::string>& args, bool& help) {
   settings s;
-  if (args.empty()) throw usage_error{"index needs 'build' or 'query'"};
+  if (args.empty()) throw usage_error{"index needs 'build', 'query' or 'drop'"};
   if (args[0] == "--help" || args[0] == "-h") {
     help = true;
     return s;
   }
-  if (args[0] != "build" && args[0] != "query") {
-    throw usage_error{"index needs 'build' or 'query', not '" + args[0] + "'"};
+  if (args[0] != "build" && args[0] != "query" && args[0] != "drop") {
+    throw usage_error{"index needs 'build', 'query' or 'drop', not '" + args[0] + "'"};
   }
   s.build = args[0] == "build";
+  s.drop = args[0] == "drop";
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   for (argument_cursor arg{rest}; !arg.done(); ++arg.i) {
     const std::string& a = arg.flag();
@@ -90,6 +104,13 @@ settings parse(const std::vector<std::string>& args, bool& help) {
       return s;
     } else if (a == (s.build ? "--out" : "--index")) {
       s.file = arg.value();
+    } else if (a == "--store") {
+      const std::string& v = arg.value();
+      try {
+        s.store = parse_redis_url(v);
+      } catch (const invalid_options_error& e) {
+        throw usage_error{std::string("--store: ") + e.what()};
+      }
     } else if (a == "--threshold") {
       const std::string& v = arg.value();
       s.options.threshold = parse_unit_interval("--threshold", v);
@@ -112,8 +133,15 @@ settings parse(const std::vector<std::string>& args, bool& help) {
       throw usage_error{"one input only; got '" + s.path + "' and '" + a + "'"};
     }
   }
-  if (s.file.empty()) {
-    throw usage_error{s.build ? "index build needs --out FILE" : "index query needs --index FILE"};
+  if (s.drop) {
+    if (!s.store || !s.file.empty() || !s.path.empty()) {
+      throw usage_error{"index drop takes --store URL and nothing else"};
+    }
+    return s;
+  }
+  if (s.file.empty() == !s.store.has_value()) {
+    throw usage_error{s.build ? "index build needs --out FILE or --store URL (one of them)"
+                              : "index query needs --index FILE or --store URL (one of them)"};
   }
   if (s.path.empty()) {
     throw usage_error{"index needs an input: a JSONL file, a directory, or - for standard input"};
@@ -127,12 +155,83 @@ void append_number(std::string& out, double v) {
   out += buf;
 }
 
+// Documents go to Redis in batches: one pipelined round trip per node each.
+// add_batch() signs every document before it writes anything, so a bad text
+// fails the batch whole; the batch is then added one by one to name it.
+class redis_batcher {
+ public:
+  redis_batcher(document_index& index, document_reader& in) : index_(index), in_(in) {}
+  void add(const input_document& d) {
+    keys_.push_back(d.id);
+    texts_.push_back(d.text.empty() ? d.title : d.text);
+    times_.push_back(d.time.value_or(0));
+    where_.push_back(in_.where(d));
+    if (keys_.size() == 1000) flush();
+  }
+  void flush() {
+    std::size_t added = 0;
+    try {
+      const std::vector<std::string_view> keys(keys_.begin(), keys_.end());
+      const std::vector<std::string_view> texts(texts_.begin(), texts_.end());
+      index_.add_batch(keys, texts, times_);
+      added = keys_.size();
+    } catch (const invalid_utf8_error&) {
+      added = one_by_one();
+    } catch (const limit_exceeded_error&) {
+      added = one_by_one();
+    }
+    keys_.clear();
+    texts_.clear();
+    times_.clear();
+    where_.clear();
+    added_ += added;
+  }
+  std::size_t added() const noexcept { return added_; }
+
+ private:
+  std::size_t one_by_one() {
+    std::size_t added = 0;
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      try {
+        index_.add(keys_[i], texts_[i], times_[i]);
+        ++added;
+      } catch (const invalid_utf8_error& e) {
+        in_.reject(where_[i] + ": " + e.what());
+      } catch (const limit_exceeded_error& e) {
+        in_.reject(where_[i] + ": " + e.what());
+      }
+    }
+    return added;
+  }
+
+  document_index& index_;
+  document_reader& in_;
+  std::vector<std::string> keys_, texts_, where_;
+  std::vector<std::int64_t> times_;
+  std::size_t added_ = 0;
+};
+
+document_index open_store(const settings& s) {
+  try {
+    return document_index(s.options, *s.store);
+  } catch (const error& e) {
+    throw error(e.code(), "--store redis://" + s.store->host + ":" + std::to_string(s.store->port) +
+                              "/" + s.store->name + ": " + e.what());
+  }
+}
+
 int build(const settings& s) {
-  document_index index(s.options);
+  document_index index = s.store ? open_store(s) : document_index(s.options);
   document_reader in(s.path, s.skip_bad, /*spool_stdin=*/false);
+  std::optional<redis_batcher> batch;
+  if (s.store) batch.emplace(index, in);
   input_document d;
   std::size_t indexed = 0;
   while (in.next(d)) {
+    if (batch) {
+      batch->add(d);
+      continue;
+    }
     try {
       index.add(d.id, d.text.empty() ? d.title : d.text, d.time.value_or(0));
     } catch (const error& e) {
@@ -141,13 +240,19 @@ int build(const settings& s) {
     }
     ++indexed;
   }
-  index.save_file(s.file);
+  if (batch) {
+    batch->flush();
+    indexed = batch->added();
+  } else {
+    index.save_file(s.file);
+  }
   in.report_skipped("index build", "indexed", indexed);
   return exit_ok;
 }
 
 int query(const settings& s) {
   const document_index index = [&] {
+    if (s.store) return open_store(s);
     try {
       return document_index::load_file(s.file, s.options);
     } catch (const error& e) {  // say which file: the library knows only bytes
@@ -196,6 +301,11 @@ int index_command(const std::vector<std::string>& args) {
   const settings s = parse(args, help);
   if (help) {
     std::fputs(index_help, stdout);
+    return exit_ok;
+  }
+  if (s.drop) {
+    const std::size_t keys = drop_redis_index(*s.store);
+    std::fprintf(stderr, "samestory index drop: %zu keys deleted\n", keys);
     return exit_ok;
   }
   return s.build ? build(s) : query(s);
