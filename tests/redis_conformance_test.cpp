@@ -11,7 +11,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <random>
+#include <thread>
 #include <vector>
 
 using samestory::document_id;
@@ -186,4 +188,35 @@ TEST_CASE("conformance: without pipelining the answers are the same", "[conforma
   store.store.pipelining = false;
   lsh_index index({16, 8}, hasher, store.store);
   conform(index);
+}
+
+TEST_CASE("conformance: one Redis-backed index shared by threads", "[redis][concurrency]") {
+  // Calls on one object are serialized over its connections: 4 threads
+  // inserting and querying must leave what a serial run leaves.
+  const minhasher hasher({}, 3);
+  samestory::test::dropped_at_exit store{samestory::test::redis_store("cluster", "threads")};
+  lsh_index shared({16, 8}, hasher, store.store);
+  lsh_index reference({16, 8}, hasher);
+  const corpus c = make_corpus(hasher);
+  std::atomic<std::size_t> missing{0};
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::size_t d = t; d < c.ids.size(); d += 4) {
+        shared.insert(c.ids[d], c.signatures[d], c.times[d]);
+        // Read your own write: a stored non-empty document finds itself.
+        if (!c.signatures[d].is_empty()) {
+          const auto found = shared.query(c.signatures[d]);
+          const bool self = std::any_of(found.begin(), found.end(),
+                                        [&](const match& m) { return m.id == c.ids[d]; });
+          missing += self ? 0 : 1;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(missing == 0);
+  reference.insert_batch(c.ids, c.signatures, c.times);
+  CHECK(shared.size() == reference.size());
+  CHECK(shared.save() == reference.save());
 }
