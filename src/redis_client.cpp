@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <cstring>
+#include <csignal>
 #include <span>
 #include <thread>
 
@@ -105,6 +105,44 @@ std::string context_error(const redisContext* c) {
   return what;
 }
 
+// hiredis 0.14 writes with write(): a write to a connection the server has
+// reset raises SIGPIPE, whose default action kills the process. While one of
+// our writes runs, this thread blocks SIGPIPE and then swallows one it
+// caused, so a lost connection is an EPIPE we retry; the process's own
+// SIGPIPE handling is left alone.
+class sigpipe_guard {
+ public:
+  sigpipe_guard() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigemptyset(&pending);
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~sigpipe_guard() {
+    if (!was_pending_) {
+      sigset_t pending;
+      sigemptyset(&pending);
+      sigpending(&pending);
+      if (sigismember(&pending, SIGPIPE) == 1) {
+        const timespec zero{0, 0};
+        while (sigtimedwait(&pipe_, nullptr, &zero) == -1 && errno == EINTR) {
+        }
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  sigpipe_guard(const sigpipe_guard&) = delete;
+  sigpipe_guard& operator=(const sigpipe_guard&) = delete;
+
+ private:
+  sigset_t pipe_{};
+  sigset_t old_{};
+  bool was_pending_ = false;
+};
+
 }  // namespace
 
 std::uint16_t redis_key_slot(std::string_view key) noexcept {
@@ -145,19 +183,26 @@ void redis_client::disconnect(node& n) noexcept {
 }
 
 void redis_client::connect(node& n) {
-  if (n.context != nullptr) return;
+  const std::string why = try_connect(n);
+  if (!why.empty()) throw store_error(n.host + ":" + std::to_string(n.port), why);
+}
+
+// "" when connected, else why not.
+std::string redis_client::try_connect(node& n) {
+  if (n.context != nullptr) return {};
   redisContext* c =
       redisConnectWithTimeout(n.host.c_str(), n.port, to_timeval(options_.connect_timeout));
   if (c == nullptr || c->err != 0) {
     const std::string why = context_error(c);
     if (c != nullptr) redisFree(c);
-    throw store_error(n.host + ":" + std::to_string(n.port), "cannot connect: " + why);
+    return "cannot connect: " + why;
   }
   if (redisSetTimeout(c, to_timeval(options_.timeout)) != REDIS_OK) {
     redisFree(c);
-    throw store_error(n.host + ":" + std::to_string(n.port), "cannot set the timeout");
+    return "cannot set the timeout";
   }
   n.context = c;
+  return {};
 }
 
 std::size_t redis_client::node_for(std::string_view host, int port) {
@@ -171,13 +216,15 @@ std::size_t redis_client::node_for(std::string_view host, int port) {
 // Asks node n for the slot map. false: n cannot be reached. A single server
 // (cluster support disabled) owns every slot.
 bool redis_client::try_refresh_slots(node& n) {
-  try {
-    connect(n);
-  } catch (const store_error& e) {
-    last_failure_ = e.what();
+  if (const std::string why = try_connect(n); !why.empty()) {
+    last_failure_ = n.host + ":" + std::to_string(n.port) + ": " + why;
     return false;
   }
-  auto* raw = static_cast<redisReply*>(redisCommand(n.context, "CLUSTER SLOTS"));
+  redisReply* raw = nullptr;
+  {
+    const sigpipe_guard guard;
+    raw = static_cast<redisReply*>(redisCommand(n.context, "CLUSTER SLOTS"));
+  }
   if (raw == nullptr) {
     last_failure_ = n.host + ":" + std::to_string(n.port) + ": " + context_error(n.context);
     disconnect(n);
@@ -232,10 +279,13 @@ bool redis_client::try_refresh_slots(node& n) {
 void redis_client::refresh_slots() {
   for (unsigned attempt = 0;; ++attempt) {
     // Known masters first, then every node ever seen, then the seed.
-    for (const std::size_t id : masters_) {
+    // Each node once a round: a stalled single server costs one timeout, not two.
+    const std::vector<std::size_t> known = masters_;
+    for (const std::size_t id : known) {
       if (try_refresh_slots(nodes_[id])) return;
     }
     for (std::size_t id = 0; id < nodes_.size(); ++id) {
+      if (std::find(known.begin(), known.end(), id) != known.end()) continue;
       if (try_refresh_slots(nodes_[id])) return;
     }
     // A cluster mid-formation answers with holes in its slot map.
@@ -332,16 +382,15 @@ std::vector<redis_reply> redis_client::run(const redis_batch& batch) {
     const auto exchange = [&](std::size_t id, std::span<const std::size_t> cmds, bool send) {
       node& nd = nodes_[id];
       if (send) {
-        try {
-          connect(nd);
-        } catch (const store_error& e) {
-          failure = e.what();
+        if (const std::string why = try_connect(nd); !why.empty()) {
+          failure = why;
           failed_at = nd.host + ":" + std::to_string(nd.port);
           lost = true;
           for (const std::size_t c : cmds) keep(c);
           return false;
         }
         for (const std::size_t c : cmds) append(nd, c);
+        const sigpipe_guard guard;
         int done = 0;
         while (done == 0) {
           if (redisBufferWrite(nd.context, &done) != REDIS_OK) {
@@ -356,6 +405,7 @@ std::vector<redis_reply> redis_client::run(const redis_batch& batch) {
         return true;
       }
       if (nd.context == nullptr) return false;  // send failed
+      const sigpipe_guard guard;                // a reply read may flush what is left to write
       ++round_trips_;
       for (std::size_t i = 0; i < cmds.size(); ++i) {
         const std::size_t c = cmds[i];
@@ -473,26 +523,27 @@ redis_reply redis_client::run_on(std::size_t index, std::initializer_list<std::s
   for (unsigned attempt = 0;; ++attempt) {
     node& nd = nodes_[masters_.at(index)];
     const std::string where = nd.host + ":" + std::to_string(nd.port);
-    std::string why;
-    try {
-      connect(nd);
-      auto* raw = static_cast<redisReply*>(
-          redisCommandArgv(nd.context, static_cast<int>(argv.size()), argv.data(), argvlen.data()));
+    std::string why = try_connect(nd);
+    if (why.empty()) {
+      redisReply* raw = nullptr;
+      {
+        const sigpipe_guard guard;
+        raw = static_cast<redisReply*>(redisCommandArgv(nd.context, static_cast<int>(argv.size()),
+                                                        argv.data(), argvlen.data()));
+      }
       ++round_trips_;
       if (raw != nullptr) {
         redis_reply r = copy_reply(raw);
         freeReplyObject(raw);
         if (r.type != redis_reply::kind::error) return r;
-        if (!is_transient(r.str))
+        if (!is_transient(r.str)) {
           throw store_error(where, std::string(*args.begin()) + ": " + r.str);
+        }
         why = r.str;
       } else {
         why = context_error(nd.context);
         disconnect(nd);
       }
-    } catch (const store_error& e) {
-      if (e.what() == nullptr || std::strstr(e.what(), "cannot connect") == nullptr) throw;
-      why = e.what();
     }
     backoff(attempt, where, why);
   }

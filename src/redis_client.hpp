@@ -114,6 +114,7 @@ class redis_client {
   node& node_at(std::size_t index) { return nodes_[index]; }
   std::size_t node_for(std::string_view host, int port);
   void connect(node& n);
+  std::string try_connect(node& n);
   void disconnect(node& n) noexcept;
   void refresh_slots();
   bool try_refresh_slots(node& n);
