@@ -73,7 +73,7 @@ TEST_CASE("document_index: a key is replaced, removed and evicted", "[document_i
   CHECK(index.size() == 0);
 }
 
-TEST_CASE("document_index: empty texts match nothing; bad options and keys are refused",
+TEST_CASE("document_index: empty texts match nothing, and bad options and keys are refused",
           "[document_index]") {
   document_index index;
   index.add("empty", "");

@@ -201,7 +201,7 @@ TEST_CASE("durable: a torn last record loses only the add that never returned", 
   CHECK(dc.clusterer().size() == 6);
 }
 
-TEST_CASE("durable: refused documents are not logged; a batch keeps the ones before", "[durable]") {
+TEST_CASE("durable: refused documents are not logged, and a batch keeps the ones before", "[durable]") {
   scratch_dir d;
   const auto texts = stream(4);
   const std::string bad = "caf\xC3";  // truncated UTF-8: refused under the strict policy
@@ -234,7 +234,7 @@ TEST_CASE("durable: other settings and a second process are refused", "[durable]
   CHECK(again.clusterer().size() == 1);
 }
 
-TEST_CASE("durable: threads adding and reading; the reopened state is the same",
+TEST_CASE("durable: threads adding and reading, and the reopened state is the same",
           "[durable][concurrency]") {
   scratch_dir d;
   const auto texts = stream(64);

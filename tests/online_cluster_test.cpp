@@ -79,7 +79,7 @@ TEST_CASE("online: a later copy joins its original's copy group and story", "[on
   CHECK(s[1].copy_groups == 1);
 }
 
-TEST_CASE("online: stories never merge; a document like two stories joins the better", "[online]") {
+TEST_CASE("online: stories never merge: a document like two stories joins the better", "[online]") {
   online_clusterer oc;
   // S1 on topic P, S2 on topic Q, X mostly P and partly Q.
   const std::string s1 = text_from(11, 0, 60, 200);
@@ -198,7 +198,7 @@ TEST_CASE("online: evict_older_than drops old documents", "[online]") {
   CHECK(oc.evict_older_than(t0) == 0);
 }
 
-TEST_CASE("online: remove forgets a document; its story closes when it held nothing else",
+TEST_CASE("online: remove forgets a document, and its story closes when it held nothing else",
           "[online]") {
   online_clusterer oc;
   const std::string original = text_from(70, 0, 400, 300);
