@@ -375,6 +375,7 @@ std::vector<redis_reply> redis_client::run(const redis_batch& batch) {
       int port;
     };
     std::vector<ask_target> asks;
+    std::vector<ask_target> moves;  // command = the slot that moved
     const auto keep = [&](std::size_t c) { next.push_back(c); };
 
     // One exchange per node: send its commands (all at once when pipelining),
@@ -429,6 +430,12 @@ std::vector<redis_reply> redis_client::run(const redis_batch& batch) {
           int port = 0;
           if (starts_with(r.str, "MOVED ") && parse_redirect(r.str, host, port)) {
             moved = true;
+            unsigned slot = 0;
+            const std::string_view rest = std::string_view(r.str).substr(6);
+            if (std::from_chars(rest.data(), rest.data() + rest.size(), slot).ec == std::errc{} &&
+                slot < 16384) {
+              moves.push_back({slot, std::move(host), port});
+            }
             keep(c);
             continue;
           }
@@ -501,7 +508,21 @@ std::vector<redis_reply> redis_client::run(const redis_batch& batch) {
       throw store_error(options_.host + ":" + std::to_string(options_.port),
                         "more than 64 rounds of MOVED/ASK redirects");
     } else if (moved) {
-      refresh_slots();
+      // The map from CLUSTER SLOTS, then what the redirects said: a node
+      // that answered MOVED knows the slot's new owner even when the node
+      // asked for the map has not learned it yet.
+      try {
+        refresh_slots();
+      } catch (const store_error&) {
+        // The redirects alone still route the next round.
+      }
+      for (ask_target& m : moves) {
+        const std::size_t id = node_for(m.host, m.port);
+        slot_node_[m.command] = static_cast<std::uint16_t>(id);
+        if (std::find(masters_.begin(), masters_.end(), id) == masters_.end()) {
+          masters_.push_back(id);
+        }
+      }
     }
   }
   return replies;
