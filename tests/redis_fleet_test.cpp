@@ -1,33 +1,39 @@
 // Many clients on one shared index: separate processes that insert and query
 // the same named index at once, and clients that keep working while the
-// Redis Cluster moves slots between its nodes under them. In both, the shared
-// index must end up answering exactly as an in-memory index fed the same
-// documents.
+// Redis Cluster moves slots between its nodes under them (redis-cli reshard,
+// or by hand with a slot held half-migrated). In all, the shared index must
+// answer exactly as an in-memory index fed the same documents.
 #include <samestory/error.hpp>
 #include <samestory/lsh_index.hpp>
 #include <samestory/minhash.hpp>
 
+#include "../src/redis_client.hpp"
 #include "support/redis.hpp"
 #include "support/sets.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <set>
 #include <span>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 using samestory::document_id;
@@ -520,6 +526,307 @@ void run_client(client& me, const redis_options& store, const minhasher& hasher,
   }
 }
 
+// ---- slots moved by hand
+
+// Tests that move slots run one at a time: redis-cli --cluster reshard
+// refuses a cluster with an open slot (and its clean-up, --cluster fix, would
+// close ours its own way), and each test expects the owners it found at its
+// start. ctest -j runs test cases as separate processes, hence a file lock,
+// one per cluster.
+class slot_mover_lock {
+ public:
+  slot_mover_lock() {
+    const char* cluster = std::getenv("SAMESTORY_REDIS_CLUSTER");
+    std::string name = cluster != nullptr ? cluster : "";
+    for (char& c : name) {
+      if (std::isalnum(static_cast<unsigned char>(c)) == 0) c = '-';
+    }
+    const std::string path = "/tmp/samestory-slot-movers-" + name + ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    INFO(path);
+    REQUIRE(fd_ >= 0);
+    // The reshard test holds it for its whole run, several seconds.
+    const auto deadline = clock_type::now() + std::chrono::minutes(5);
+    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if ((errno != EWOULDBLOCK && errno != EINTR) || clock_type::now() > deadline) {
+        ::close(fd_);
+        FAIL("cannot lock " << path << " within 5 minutes");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ~slot_mover_lock() { ::close(fd_); }
+  slot_mover_lock(const slot_mover_lock&) = delete;
+  slot_mover_lock& operator=(const slot_mover_lock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// One command on node n through redis-cli, its reply as redis-cli prints it
+// ("OK", an error's text, one line per array element). redis-cli exits 0 on
+// an error reply too, so callers read the reply. No Catch2 assertions: the
+// clean-up guards call it from destructors.
+std::string redis_command(const cluster_node& n, const std::string& args, const scratch_dir& dir) {
+  const std::string log = dir.path + "/command";
+  const int status = run_logged(n.cli() + " " + args, log);
+  std::string out = read_text(log);
+  while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back())) != 0) out.pop_back();
+  return status == 0 ? out : "redis-cli exited with " + std::to_string(status) + ": " + out;
+}
+
+std::string set_slot(const cluster_node& n, int slot, const std::string& state,
+                     const scratch_dir& dir) {
+  return redis_command(n, "cluster setslot " + std::to_string(slot) + " " + state, dir);
+}
+
+// Every key node n holds in `slot`, whoever's. false when n did not answer.
+bool keys_in_slot(const cluster_node& n, int slot, const scratch_dir& dir,
+                  std::vector<std::string>& keys) {
+  keys.clear();
+  const std::string log = dir.path + "/slot-keys";
+  if (run_logged(n.cli() + " cluster getkeysinslot " + std::to_string(slot) + " 1000000", log) !=
+      0) {
+    return false;
+  }
+  std::istringstream lines(read_text(log));
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) keys.push_back(line);
+  }
+  // An error reply is one line of text: no key of ours looks like it.
+  return keys.size() != 1 || keys[0].rfind("ERR", 0) != 0;
+}
+
+// MIGRATE ... KEYS: moves `keys` from node `from` to node `to` in one round
+// trip. @return the reply: OK, or NOKEY when none was there any more
+std::string migrate_keys(const cluster_node& from, const cluster_node& to,
+                         std::span<const std::string> keys, const scratch_dir& dir) {
+  std::string args = "migrate " + to.host + " " + to.port + " '' 0 5000 keys";
+  for (const std::string& k : keys) args += " '" + k + "'";
+  return redis_command(from, args, dir);
+}
+
+// Moves every key of `slot` from `from` to `to`, the slot open on both.
+// @return "" or what went wrong
+std::string empty_slot(const cluster_node& from, const cluster_node& to, int slot,
+                       const scratch_dir& dir) {
+  // Other tests' clients write too; new keys of a migrating slot go to the
+  // target, so the source only drains.
+  for (int round = 0; round < 20; ++round) {
+    std::vector<std::string> keys;
+    if (!keys_in_slot(from, slot, dir, keys)) return "CLUSTER GETKEYSINSLOT failed";
+    if (keys.empty()) return "";
+    for (std::size_t at = 0; at < keys.size(); at += 200) {
+      const std::span<const std::string> part(keys.data() + at,
+                                              std::min<std::size_t>(200, keys.size() - at));
+      const std::string reply = migrate_keys(from, to, part, dir);
+      if (reply != "OK" && reply != "NOKEY") return "MIGRATE: " + reply;
+    }
+  }
+  return "the source still has keys after 20 rounds of MIGRATE";
+}
+
+// Puts `slot` back on node `home` with all its keys and no node importing or
+// migrating it, from whatever state a test stopped in: owned by another node
+// or by home, open or stable. Best effort. @return "" or the first trouble
+std::string bring_slot_home(int slot, std::size_t home, const std::vector<cluster_node>& nodes,
+                            const std::vector<std::string>& ids, const scratch_dir& dir) {
+  std::string trouble;
+  const auto note = [&](const std::string& what, const std::string& reply) {
+    if (trouble.empty() && !reply.empty() && reply != "OK") trouble = what + ": " + reply;
+  };
+  // The owner by its own word; between the SETSLOT NODE of a move's target
+  // and its source both claim the slot, and the target is the owner then.
+  std::size_t owner = home;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (i != home && run_logged(nodes[i].cli() + " cluster nodes", dir.path + "/nodes") == 0 &&
+        myself_slots(read_text(dir.path + "/nodes")).count(slot) != 0) {
+      owner = i;
+    }
+  }
+  if (owner != home) {
+    note("importing", set_slot(nodes[home], slot, "importing " + ids[owner], dir));
+    note("migrating", set_slot(nodes[owner], slot, "migrating " + ids[home], dir));
+  } else {
+    // A migrating node answers the keys sent back to it with ASK.
+    note("stable", set_slot(nodes[home], slot, "stable", dir));
+  }
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    std::vector<std::string> keys;
+    if (i == home || !keys_in_slot(nodes[i], slot, dir, keys) || keys.empty()) continue;
+    // MIGRATE runs on a node that does not own the slot only while it is open there.
+    if (i != owner) note("importing", set_slot(nodes[i], slot, "importing " + ids[home], dir));
+    note("emptying", empty_slot(nodes[i], nodes[home], slot, dir));
+  }
+  // Home first: closing its import bumps its epoch, so the cluster takes its word.
+  note("node", set_slot(nodes[home], slot, "node " + ids[home], dir));
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (i != home) note("node", set_slot(nodes[i], slot, "node " + ids[home], dir));
+  }
+  for (const cluster_node& n : nodes) note("stable", set_slot(n, slot, "stable", dir));
+  return trouble;
+}
+
+// Document ids whose record key (ss:NAME:d: and 16 hex digits,
+// src/redis_lsh.cpp) lands in a given slot, or not: ids are the caller's, so
+// the test chooses where records live. Both kinds come from the sequence
+// i * 0x9E3779B97F4A7C15 (a bijection), so no id is handed out twice.
+class slot_ids {
+ public:
+  slot_ids(const std::string& name, int slot) : prefix_("ss:" + name + ":d:"), slot_(slot) {}
+
+  document_id next(bool in_slot) {
+    std::uint64_t& i = in_slot ? inside_ : outside_;
+    for (;;) {
+      const document_id id = ++i * 0x9E3779B97F4A7C15ULL;
+      if ((samestory::detail::redis_key_slot(record_key(id)) == slot_) == in_slot) return id;
+    }
+  }
+
+  std::string record_key(document_id id) const {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string key = prefix_ + "0000000000000000";
+    for (std::size_t i = key.size(); id != 0; id >>= 4) key[--i] = digits[id & 0xF];
+    return key;
+  }
+
+ private:
+  std::string prefix_;
+  int slot_;
+  std::uint64_t inside_ = 0;
+  std::uint64_t outside_ = 0;
+};
+
+// The shared index and an in-memory one, fed the same operations.
+struct mirrored_index {
+  mirrored_index(lsh_index& s, lsh_index& r, const minhasher& h, slot_ids& ids)
+      : shared(s), reference(r), hasher(h), source(ids) {}
+
+  lsh_index& shared;
+  lsh_index& reference;
+  const minhasher& hasher;
+  slot_ids& source;
+  std::mt19937_64 rng{29};
+  documents versions;  // every version of every document ever inserted
+  std::vector<std::vector<std::uint64_t>> sets;
+  std::vector<bool> in_slot;
+  std::unordered_map<document_id, std::size_t> latest;  // id -> its last version
+  std::int64_t next_time = 1'700'000'000;
+  std::vector<document_id> new_in_slot;  // the last mutate()'s new documents in the slot
+
+  void add(document_id id, std::vector<std::uint64_t> set, bool here, documents& batch) {
+    batch.add(id, hasher.sign(set), next_time++);
+    latest[id] = versions.size();
+    versions.add(id, batch.signatures.back(), batch.times.back());
+    sets.push_back(std::move(set));
+    in_slot.push_back(here);
+  }
+  void insert(const documents& batch) {
+    shared.insert_batch(batch.ids, batch.signatures, batch.times);
+    reference.insert_batch(batch.ids, batch.signatures, batch.times);
+  }
+  // A stored document (its last version's index) in the slot or not,
+  // looked for from a random version on.
+  std::size_t stored(bool here) {
+    const std::size_t from = rng() % versions.size();
+    for (std::size_t k = 0; k < versions.size(); ++k) {
+      const std::size_t v = (from + k) % versions.size();
+      const document_id id = versions.ids[v];
+      if (in_slot[v] == here && latest[id] == v && reference.contains(id)) return v;
+    }
+    FAIL("no stored document " << (here ? "in" : "outside") << " the slot");
+    return 0;
+  }
+};
+
+// Every kind of read, on both, compared answer by answer.
+void check_same_answers(mirrored_index& m, const char* when) {
+  INFO(when);
+  const auto got = m.shared.query_batch(m.versions.signatures, near_duplicates());
+  const auto expected = m.reference.query_batch(m.versions.signatures, near_duplicates());
+  std::size_t differing = 0;
+  std::size_t with_duplicates = 0;
+  for (std::size_t d = 0; d < got.size(); ++d) {
+    differing += !same(got[d], expected[d]);
+    with_duplicates += got[d].size() > 1;
+  }
+  CHECK(differing == 0);
+  CHECK(with_duplicates > m.versions.size() / 2);  // the families are found
+  std::size_t queries = 0;
+  std::size_t by_id = 0;
+  std::size_t candidates = 0;
+  std::size_t contains = 0;
+  for (int s = 0; s < 30; ++s) {
+    const std::size_t v = m.rng() % m.versions.size();
+    const minhash_signature& signature = m.versions.signatures[v];
+    const document_id id = m.versions.ids[v];
+    queries += !same(m.shared.query(signature), m.reference.query(signature));
+    by_id += !same(m.shared.query_id(id, near_duplicates()),
+                   m.reference.query_id(id, near_duplicates()));
+    candidates += m.shared.candidates(signature) != m.reference.candidates(signature);
+    contains += m.shared.contains(id) != m.reference.contains(id);
+  }
+  CHECK(queries == 0);
+  CHECK(by_id == 0);
+  CHECK(candidates == 0);
+  CHECK(contains == 0);
+  CHECK(m.shared.size() == m.reference.size());
+  std::vector<document_id> stored = m.shared.ids();
+  std::vector<document_id> expected_ids = m.reference.ids();
+  std::sort(stored.begin(), stored.end());
+  std::sort(expected_ids.begin(), expected_ids.end());
+  CHECK(stored == expected_ids);
+  CHECK(m.shared.save() == m.reference.save());
+}
+
+// Inserts (new documents, most in the slot, and new versions of stored
+// ones), removes and an eviction, on both, results compared.
+// @return how many documents were inserted
+std::size_t mutate(mirrored_index& m) {
+  // New family members; for a slot being migrated their record keys exist
+  // nowhere yet, so the source answers ASK.
+  documents batch;
+  m.new_in_slot.clear();
+  for (int j = 0; j < 12; ++j) {
+    const bool here = j % 3 != 2;
+    const document_id id = m.source.next(here);
+    if (here) m.new_in_slot.push_back(id);
+    m.add(id, samestory::test::edited(m.rng, m.sets[m.rng() % m.sets.size()], 0.1), here, batch);
+  }
+  m.insert(batch);
+  // New versions of stored documents of the slot: SET ... GET of a key that
+  // is on the source or already on the target, depending on the key.
+  for (int j = 0; j < 2; ++j) {
+    const std::size_t v = m.stored(true);
+    documents one;
+    m.add(m.versions.ids[v], samestory::test::edited(m.rng, m.sets[v], 0.1), true, one);
+    m.shared.insert(one.ids[0], one.signatures[0], one.times[0]);
+    m.reference.insert(one.ids[0], one.signatures[0], one.times[0]);
+  }
+  // Removes: two of the slot, one elsewhere, one never stored.
+  std::vector<document_id> gone = {m.versions.ids[m.stored(true)]};
+  do {
+    gone.push_back(m.versions.ids[m.stored(true)]);
+  } while (gone[1] == gone[0]);
+  gone.push_back(m.versions.ids[m.stored(false)]);
+  gone.push_back(m.source.next(true));
+  const std::size_t removed = m.reference.remove(gone);
+  CHECK(m.shared.remove(gone) == removed);
+  CHECK(removed == 3);
+  const document_id one = m.versions.ids[m.stored(true)];
+  CHECK(m.shared.remove(one) == m.reference.remove(one));
+  CHECK(!m.shared.remove(one));
+  // The oldest few documents age out: a walk of the time index.
+  std::int64_t oldest = std::numeric_limits<std::int64_t>::max();
+  for (const document_id id : m.reference.ids()) {
+    oldest = std::min(oldest, m.versions.times[m.latest[id]]);
+  }
+  const std::size_t evicted = m.reference.evict_older_than(oldest + 8);
+  CHECK(m.shared.evict_older_than(oldest + 8) == evicted);
+  CHECK(evicted > 0);
+  return batch.size() + 2;
+}
+
 }  // namespace
 
 TEST_CASE("fleet: 4 processes share one named index", "[redis][fleet]") {
@@ -537,6 +844,7 @@ TEST_CASE("fleet: clients keep working while the cluster reshards", "[redis][fle
   const cluster_node& a = nodes[0];
   const cluster_node& b = nodes[1];
   const scratch_dir dir;
+  const slot_mover_lock lock;
   const std::string id_a = node_id(a, dir);
   const std::string id_b = node_id(b, dir);
   REQUIRE(id_a != id_b);
@@ -672,4 +980,162 @@ TEST_CASE("fleet: clients keep working while the cluster reshards", "[redis][fle
   }
   CHECK(differing == 0);
   CHECK(with_duplicates > 0);
+}
+
+TEST_CASE("fleet: a slot held half-migrated is served through ASK and MOVED", "[redis][fleet]") {
+  const std::vector<cluster_node> nodes = cluster_nodes();
+  REQUIRE(nodes.size() >= 2);
+  const scratch_dir dir;
+  const slot_mover_lock lock;
+  std::vector<std::string> ids;
+  std::vector<std::set<int>> owned_before;
+  for (const cluster_node& n : nodes) {
+    ids.push_back(node_id(n, dir));
+    owned_before.push_back(owned_slots(n, dir));
+  }
+
+  const minhasher hasher({}, 5);
+  samestory::test::dropped_at_exit store{samestory::test::redis_store("cluster", "ask")};
+  const std::string& name = store.store.name;
+  // The slot of the time index, which every insert, remove and eviction
+  // touches; the test puts a third of its records there too.
+  const std::string time_key = "ss:" + name + ":t";
+  const int slot = samestory::detail::redis_key_slot(time_key);
+  std::size_t home = nodes.size();
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (owned_before[i].count(slot) != 0) home = i;
+  }
+  INFO("slot " << slot << " of " << time_key);
+  REQUIRE(home < nodes.size());
+  const std::size_t away = (home + 1) % nodes.size();
+
+  // Should the test stop half-way, the slot goes back home before the index
+  // is dropped: other tests use the cluster at the same time.
+  struct slot_restorer {
+    int slot;
+    std::size_t home;
+    const std::vector<cluster_node>& nodes;
+    const std::vector<std::string>& ids;
+    const scratch_dir& dir;
+    bool armed = true;
+    ~slot_restorer() {
+      if (!armed) return;
+      try {
+        const std::string trouble = bring_slot_home(slot, home, nodes, ids, dir);
+        if (!trouble.empty())
+          std::fprintf(stderr, "slot %d not restored: %s\n", slot, trouble.c_str());
+      } catch (...) {
+      }
+    }
+  } restore{slot, home, nodes, ids, dir};
+
+  const auto started = clock_type::now();
+  slot_ids source(name, slot);
+  lsh_index shared(fleet_parameters, hasher, store.store);
+  lsh_index reference(fleet_parameters, hasher);
+  mirrored_index m{shared, reference, hasher, source};
+  // 60 families of 5 near-duplicates (Jaccard ≈ 0.82 to their base), a
+  // third of the records in the slot, in shuffled order (times follow it).
+  {
+    std::vector<std::vector<std::uint64_t>> sets;
+    for (int f = 0; f < 60; ++f) {
+      const auto base = samestory::test::random_set(m.rng, 150 + m.rng() % 100);
+      sets.push_back(base);
+      for (int e = 0; e < 4; ++e) sets.push_back(samestory::test::edited(m.rng, base, 0.1));
+    }
+    std::shuffle(sets.begin(), sets.end(), m.rng);
+    documents corpus;
+    for (std::vector<std::uint64_t>& set : sets) {
+      const bool here = m.rng() % 3 == 0;
+      m.add(source.next(here), std::move(set), here, corpus);
+    }
+    m.insert(corpus);
+  }
+  const std::size_t records_in_slot =
+      static_cast<std::size_t>(std::count(m.in_slot.begin(), m.in_slot.end(), true));
+  // The server agrees where our keys are: the records chosen and the time index.
+  CHECK(keys_in_slots(nodes[home], {slot}, name, dir) >= records_in_slot + 1);
+  check_same_answers(m, "before any migration");
+
+  struct move_figures {
+    std::size_t first_keys = 0;  // keys of the slot (anyone's) moved while it was open
+    std::size_t ask = 0;         // answered by the source while the slot was open
+    std::size_t moved = 0;       // answered by the source after the move
+    std::size_t inserted = 0;    // documents inserted while the slot was open
+  };
+  // Moves the slot from `from` to `to` the way redis-cli does, but stops
+  // half-way for a while: the client must follow ASK there, and MOVED after.
+  const auto move_slot = [&](std::size_t from, std::size_t to) {
+    move_figures f;
+    INFO("slot " << slot << " from " << nodes[from].port << " to " << nodes[to].port);
+    REQUIRE(set_slot(nodes[to], slot, "importing " + ids[from], dir) == "OK");
+    REQUIRE(set_slot(nodes[from], slot, "migrating " + ids[to], dir) == "OK");
+    // The time index and every other key of the slot move first.
+    std::vector<std::string> keys;
+    REQUIRE(keys_in_slot(nodes[from], slot, dir, keys));
+    REQUIRE(std::find(keys.begin(), keys.end(), time_key) != keys.end());
+    std::vector<std::string> first = {time_key};
+    for (std::size_t k = 0; k < keys.size(); ++k) {
+      if (keys[k] != time_key && k % 2 == 0) first.push_back(keys[k]);
+    }
+    REQUIRE(migrate_keys(nodes[from], nodes[to], first, dir) == "OK");
+    f.first_keys = first.size();
+    CHECK(keys_in_slots(nodes[from], {slot}, name, dir) > 0);
+    CHECK(keys_in_slots(nodes[to], {slot}, name, dir) > 0);
+
+    const redirects open_before = redirects_answered({nodes[from]}, dir);
+    check_same_answers(m, "the slot half-migrated");
+    f.inserted = mutate(m);
+    check_same_answers(m, "the slot half-migrated, after inserts, removes and an eviction");
+    f.ask = redirects_answered({nodes[from]}, dir).ask - open_before.ask;
+    // Proof the path ran: the source sent every insert's ZADD on the
+    // (moved) time index on with ASK, and the new records of the slot went
+    // where only ASKING could put them.
+    REQUIRE(f.ask >= 1);
+    CHECK(f.ask >= f.inserted);
+    REQUIRE(keys_in_slot(nodes[to], slot, dir, keys));
+    const std::set<std::string> on_target(keys.begin(), keys.end());
+    std::size_t expected = 0;
+    std::size_t landed = 0;
+    for (const document_id id : m.new_in_slot) {
+      expected += m.reference.contains(id);
+      landed += m.reference.contains(id) && on_target.count(source.record_key(id)) != 0;
+    }
+    CHECK(expected > 0);
+    CHECK(landed == expected);
+
+    // The rest of the keys, then the new owner: target, source, the others.
+    REQUIRE(empty_slot(nodes[from], nodes[to], slot, dir).empty());
+    REQUIRE(set_slot(nodes[to], slot, "node " + ids[to], dir) == "OK");
+    REQUIRE(set_slot(nodes[from], slot, "node " + ids[to], dir) == "OK");
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (i != from && i != to) REQUIRE(set_slot(nodes[i], slot, "node " + ids[to], dir) == "OK");
+    }
+    CHECK(keys_in_slots(nodes[from], {slot}, name, dir) == 0);
+    const redirects moved_before = redirects_answered({nodes[from]}, dir);
+    check_same_answers(m, "the slot moved");
+    mutate(m);
+    check_same_answers(m, "the slot moved, after inserts, removes and an eviction");
+    f.moved = redirects_answered({nodes[from]}, dir).moved - moved_before.moved;
+    REQUIRE(f.moved >= 1);  // the client's map still named the source
+    return f;
+  };
+  const move_figures there = move_slot(home, away);
+  const move_figures back = move_slot(away, home);
+  restore.armed = false;
+  const double seconds = std::chrono::duration<double>(clock_type::now() - started).count();
+
+  // The cluster is as it was found.
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    INFO("node " << nodes[i].port);
+    CHECK(owned_slots(nodes[i], dir) == owned_before[i]);
+    const std::string open = redis_command(nodes[i], "cluster nodes", dir);
+    CHECK(open.find("[" + std::to_string(slot) + "-") == std::string::npos);
+  }
+  std::printf(
+      "half-migrated slot %d (%zu of our records and the time index; %zu documents in the "
+      "end): there %zu keys moved first, %zu ASK while open (%zu documents inserted), %zu "
+      "MOVED after; back %zu keys moved first, %zu ASK (%zu inserted), %zu MOVED; %.2f s\n",
+      slot, records_in_slot, m.reference.size(), there.first_keys, there.ask, there.inserted,
+      there.moved, back.first_keys, back.ask, back.inserted, back.moved, seconds);
 }
