@@ -174,3 +174,27 @@ TEST_CASE("redis durable_clusterer: a writer that lost its lease is refused", "[
   CHECK_THROWS_AS(first.add(doc(4, article(4, 4), 1'700'001'800)), store_error);
   CHECK(second.clusterer().documents().size() == 2);
 }
+
+TEST_CASE("redis durable_clusterer: a damaged stored snapshot is refused, not loaded", "[redis]") {
+  dropped_at_exit store{redis_store("cluster", "damaged")};
+  {
+    durable_clusterer dc(store.store);
+    for (unsigned i = 0; i < 5; ++i) dc.add(doc(i, article(i, i), 1'700'000'000 + i));
+    dc.checkpoint();  // generation 2: chunk ss:NAME:c:{NAME}:snapshot:2:0
+  }
+  // Another program overwrites a byte of the snapshot behind our back.
+  std::string command = "redis-cli -c -h ";
+  command += store.store.host;
+  command += " -p " + std::to_string(store.store.port) + " SETRANGE 'ss:";
+  command += store.store.name;
+  command += ":c:{";
+  command += store.store.name;
+  command += "}:snapshot:2:0' 40 X >/dev/null";
+  REQUIRE(std::system(command.c_str()) == 0);
+  try {
+    durable_clusterer dc(store.store);
+    FAIL("a damaged snapshot was loaded");
+  } catch (const format_error& e) {
+    CHECK(std::string(e.what()).find("damaged or incomplete") != std::string::npos);
+  }
+}
