@@ -19,6 +19,10 @@ constexpr std::uint8_t record_version = 1;
 constexpr std::size_t record_header = 1 + 1 + 8 + 4;  // version, flags, time, set size
 // Documents per pipeline: bounds the client's buffers (about 34 commands each).
 constexpr std::size_t chunk_documents = 1024;
+// The time index is cut into this many sorted sets by id, so that on a
+// cluster its writes spread over masters like the rest instead of all
+// landing on the one that owns a single key.
+constexpr std::uint32_t time_shards = 16;
 
 std::string hex_fixed(std::uint64_t v, int digits) {
   static constexpr char d[] = "0123456789abcdef";
@@ -67,7 +71,7 @@ redis_lsh::redis_lsh(const redis_options& options, lsh_parameters parameters,
       prefix_(redis_key_prefix(options.name)),
       object_(std::move(object) + " \"" + options.name + "\" in Redis") {
   settings_list expected = settings;
-  expected.add("redis_layout", redis_layout_version);
+  expected.add("redis_layout", redis_layout_version).add("time_shards", time_shards);
   std::string bytes;
   expected.write(bytes);
   // The first process to open the name stores the settings; the others compare.
@@ -181,7 +185,7 @@ void redis_lsh::insert(std::span<const document_id> ids, std::span<const std::ui
           batch.add({"SADD", band_key(b, tags[b]), member});
         }
       }
-      batch.add({"ZADD", prefix_ + "t", decimal(doc.time), member});
+      batch.add({"ZADD", time_key(ids[i]), decimal(doc.time), member});
     }
     const std::vector<redis_reply> replies = client_.run(batch);
     // A replaced document leaves band entries its new values no longer have.
@@ -345,7 +349,7 @@ std::size_t redis_lsh::remove_locked(std::span<const document_id> ids) {
     redis_batch records;
     for (const document_id id : part) {
       records.add({"DEL", record_key(id)});
-      records.add({"ZREM", prefix_ + "t", redis_member(id)});
+      records.add({"ZREM", time_key(id), redis_member(id)});
     }
     client_.run(records);
   }
@@ -365,15 +369,19 @@ std::size_t redis_lsh::evict_older_than(std::int64_t cutoff) {
   std::lock_guard lock(mutex_);
   std::size_t removed = 0;
   const std::string below = "(" + decimal(cutoff);
-  const std::string limit = std::to_string(chunk_documents);
-  // The time index is sorted: each round costs O(log N + its documents).
+  const std::string limit = std::to_string(chunk_documents / time_shards);
+  // The time index is sorted: each round costs O(log N + its documents) per shard.
   for (;;) {
-    const redis_reply r =
-        client_.run({"ZRANGEBYSCORE", prefix_ + "t", "-inf", below, "LIMIT", "0", limit});
+    redis_batch oldest;
+    for (std::uint32_t t = 0; t < time_shards; ++t) {
+      oldest.add({"ZRANGEBYSCORE", time_shard(t), "-inf", below, "LIMIT", "0", limit});
+    }
     std::vector<document_id> ids;
-    for (const redis_reply& m : r.elements) {
-      document_id id = 0;
-      if (parse_member(m.str, id)) ids.push_back(id);
+    for (const redis_reply& r : client_.run(oldest)) {
+      for (const redis_reply& m : r.elements) {
+        document_id id = 0;
+        if (parse_member(m.str, id)) ids.push_back(id);
+      }
     }
     if (ids.empty()) break;
     removed += remove_locked(ids);
@@ -388,19 +396,35 @@ bool redis_lsh::contains(document_id id) {
 
 std::vector<document_id> redis_lsh::ids() {
   std::lock_guard lock(mutex_);
-  const redis_reply r = client_.run({"ZRANGE", prefix_ + "t", "0", "-1"});
+  redis_batch all;
+  for (std::uint32_t t = 0; t < time_shards; ++t) all.add({"ZRANGE", time_shard(t), "0", "-1"});
   std::vector<document_id> out;
-  out.reserve(r.elements.size());
-  for (const redis_reply& m : r.elements) {
-    document_id id = 0;
-    if (parse_member(m.str, id)) out.push_back(id);
+  for (const redis_reply& r : client_.run(all)) {
+    for (const redis_reply& m : r.elements) {
+      document_id id = 0;
+      if (parse_member(m.str, id)) out.push_back(id);
+    }
   }
   return out;
 }
 
 std::size_t redis_lsh::size() {
   std::lock_guard lock(mutex_);
-  return static_cast<std::size_t>(client_.run({"ZCARD", prefix_ + "t"}).integer);
+  redis_batch counts;
+  for (std::uint32_t t = 0; t < time_shards; ++t) counts.add({"ZCARD", time_shard(t)});
+  std::size_t n = 0;
+  for (const redis_reply& r : client_.run(counts)) n += static_cast<std::size_t>(r.integer);
+  return n;
+}
+
+std::string redis_lsh::time_shard(std::uint32_t shard) const {
+  return prefix_ + "t:" + std::to_string(shard);
+}
+
+std::string redis_lsh::time_key(document_id id) const {
+  // The id's high bits after a multiplicative mix: ids that are sequence
+  // numbers spread as evenly as hashed ones.
+  return time_shard(static_cast<std::uint32_t>((id * 0x9E3779B97F4A7C15ULL) >> 60) % time_shards);
 }
 
 }  // namespace samestory::detail

@@ -76,6 +76,8 @@ class redis_lsh {
  private:
   std::string record_key(document_id id) const;
   std::string band_key(std::uint32_t band, std::uint32_t tag) const;
+  std::string time_shard(std::uint32_t shard) const;
+  std::string time_key(document_id id) const;
   std::string encode(const stored_document& d) const;
   std::optional<stored_document> decode(document_id id, const redis_reply& r) const;
   std::size_t remove_locked(std::span<const document_id> ids);

@@ -51,7 +51,9 @@ redis_options parse_redis_url(std::string_view url) {
 
 std::size_t drop_redis_index(const redis_options& store) {
   const std::string pattern = detail::redis_key_prefix(store.name) + "*";
-  detail::redis_client client(store);
+  redis_options pipelined = store;
+  pipelined.pipelining = true;  // deleting keys one round trip each could take hours
+  detail::redis_client client(pipelined);
   std::size_t deleted = 0;
   for (std::size_t node = 0; node < client.masters(); ++node) {
     std::string cursor = "0";

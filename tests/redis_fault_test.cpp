@@ -855,7 +855,7 @@ TEST_CASE("fault: a partial insert never makes queries wrong, and a retry comple
 
   // Surgery on the stored keys (layout of src/redis_lsh.cpp): records are
   // ss:NAME:d:<16 hex digits of id>, band buckets sets ss:NAME:b:<band>:<8 hex
-  // tag> of decimal ids (as signed 64-bit), times the sorted set ss:NAME:t.
+  // tag> of decimal ids (as signed 64-bit), times the sorted sets ss:NAME:t:<0..15>.
   resp_connection raw(server.port(), 2000ms);
   REQUIRE(raw.is_open());
   const std::string prefix = "ss:" + store.name + ":";
