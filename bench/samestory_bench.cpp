@@ -3,6 +3,10 @@
 //   samestory_bench                      seeds + a 50 MB synthetic Chinese corpus
 //   samestory_bench --jsonl FILE.jsonl   also a real corpus ("text"/"title" fields)
 //   samestory_bench --json               one JSON object per measurement
+//   samestory_bench --only redis         the shared index on Redis (redis_bench.hpp);
+//                                        in the default run only when servers are
+//                                        given (SAMESTORY_REDIS*, --redis*)
+//   samestory_bench --only redis --redis-docs 1000000   (or --million) at a million
 //
 // Every figure is MB/s of raw input (10^6 bytes per second), best of --reps
 // runs. The naive baseline (ICU's transliterator called per document) runs in
@@ -36,6 +40,7 @@
 #include "corpus.hpp"
 #include "durability_bench.hpp"
 #include "index_bench.hpp"
+#include "redis_bench.hpp"
 #include "signature_bench.hpp"
 
 namespace {
@@ -58,6 +63,10 @@ struct settings {
   std::size_t cluster_docs = 100000;  // batch clustering corpus size
   bool durability = true;
   std::size_t durability_docs = 2000;  // fsync per add: a few ms each on a real disk
+  // Skipped, saying so, when no server is given: a default run without Redis
+  // stays as long as before.
+  bool redis = true;
+  bench::redis_bench_settings redis_bench;
   std::vector<std::uint32_t> ks{64, 128, 256};
 };
 
@@ -268,10 +277,11 @@ int usage(const char* argv0) {
   std::fprintf(
       stderr,
       "usage: %s [--json] [--reps N] [--synthetic-mb N] [--synthetic-docs N]\n"
-      "          [--jsonl FILE] [--seeds DIR] [--only text|signatures|index|cluster|durability] "
-      "[--k "
-      "64,128,256]\n"
+      "          [--jsonl FILE] [--seeds DIR] [--k 64,128,256]\n"
+      "          [--only text|signatures|index|cluster|durability|redis]\n"
       "          [--index-docs N] [--cluster-docs N] [--durability-docs N] [--million]\n"
+      "          [--redis URL] [--redis-cluster URL] [--redis-docs N]\n"
+      "          [--redis-unpipelined-docs N]\n"
       "  Text rows: pipeline throughput (MB/s of raw input) beside the naive ICU\n"
       "  transliterator baseline, on the seed articles, a deterministic synthetic\n"
       "  Chinese corpus (at least 50 MB and 20,000 documents by default) and\n"
@@ -286,7 +296,14 @@ int usage(const char* argv0) {
       "  alone, at 100,000 documents (--cluster-docs); online add() p50/p99 latency\n"
       "  and bytes per document held, at 100,000 documents held (1,000,000 with --million).\n"
       "  Durability rows: durable_clusterer add() per sync policy beside add() in memory,\n"
-      "  checkpoint and reopen times, lsh_index save/load (--durability-docs, 2,000).\n",
+      "  checkpoint and reopen times, lsh_index save/load (--durability-docs, 2,000).\n"
+      "  Redis rows: lsh_index on a Redis server and a Redis Cluster beside the in-memory\n"
+      "  index: insert_batch and query_batch rates, insert()/query() p50/p99 latency,\n"
+      "  server memory per document, with pipelining at 100,000 documents (--redis-docs;\n"
+      "  1,000,000 with --million) and on against off at 10,000 (--redis-unpipelined-docs,\n"
+      "  0 = skip). Servers: --redis/--redis-cluster redis://HOST:PORT[/NAME] or\n"
+      "  SAMESTORY_REDIS/SAMESTORY_REDIS_CLUSTER (scripts/redis-servers); none: skipped.\n"
+      "  The index NAME (default bench-PID) is dropped before and after.\n",
       argv0);
   return 2;
 }
@@ -321,7 +338,8 @@ int main(int argc, char** argv) {
       s.index = v == "index";
       s.cluster = v == "cluster";
       s.durability = v == "durability";
-      if (!s.text && !s.signatures && !s.index && !s.cluster && !s.durability) {
+      s.redis = v == "redis";
+      if (!s.text && !s.signatures && !s.index && !s.cluster && !s.durability && !s.redis) {
         return usage(argv[0]);
       }
     } else if (a == "--index-docs") {
@@ -332,6 +350,14 @@ int main(int argc, char** argv) {
       s.durability_docs = static_cast<std::size_t>(std::atol(value().c_str()));
     } else if (a == "--million") {
       s.million = true;
+    } else if (a == "--redis") {
+      s.redis_bench.single_url = value();
+    } else if (a == "--redis-cluster") {
+      s.redis_bench.cluster_url = value();
+    } else if (a == "--redis-docs") {
+      s.redis_bench.docs = static_cast<std::size_t>(std::atol(value().c_str()));
+    } else if (a == "--redis-unpipelined-docs") {
+      s.redis_bench.unpipelined_docs = static_cast<std::size_t>(std::atol(value().c_str()));
     } else if (a == "--synthetic-docs") {
       s.synthetic_docs = static_cast<std::size_t>(std::atol(value().c_str()));
     } else if (a == "--k") {
@@ -362,6 +388,10 @@ int main(int argc, char** argv) {
       bench::run_cluster_benches(s.json, s.cluster_docs, s.million ? 1000000 : s.cluster_docs);
     }
     if (s.durability) bench::run_durability_benches(s.json, s.durability_docs);
+    if (s.redis) {
+      if (s.million) s.redis_bench.docs = std::max<std::size_t>(s.redis_bench.docs, 1000000);
+      bench::run_redis_benches(s.json, s.redis_bench);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "samestory_bench: %s\n", e.what());
     return 1;
