@@ -201,7 +201,8 @@ TEST_CASE("durable: a torn last record loses only the add that never returned", 
   CHECK(dc.clusterer().size() == 6);
 }
 
-TEST_CASE("durable: refused documents are not logged, and a batch keeps the ones before", "[durable]") {
+TEST_CASE("durable: refused documents are not logged, and a batch keeps the ones before",
+          "[durable]") {
   scratch_dir d;
   const auto texts = stream(4);
   const std::string bad = "caf\xC3";  // truncated UTF-8: refused under the strict policy
