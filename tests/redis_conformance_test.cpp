@@ -5,6 +5,7 @@
 #include <samestory/lsh_index.hpp>
 #include <samestory/minhash.hpp>
 
+#include "support/matches.hpp"
 #include "support/redis.hpp"
 #include "support/sets.hpp"
 
@@ -22,6 +23,7 @@ using samestory::match;
 using samestory::minhash_signature;
 using samestory::minhasher;
 using samestory::query_options;
+using samestory::test::same;
 
 namespace {
 
@@ -54,18 +56,6 @@ corpus make_corpus(const minhasher& hasher) {
   for (int u = 0; u < 60; ++u) add(samestory::test::random_set(rng, 300));
   add({});  // an empty document: stored, never matches
   return c;
-}
-
-bool same(const std::vector<match>& a, const std::vector<match>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].id != b[i].id || a[i].jaccard != b[i].jaccard ||
-        a[i].containment != b[i].containment || a[i].set_size != b[i].set_size ||
-        a[i].time != b[i].time) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // Runs the same script on `index` and the in-memory reference.

@@ -7,6 +7,7 @@
 #include <samestory/lsh_index.hpp>
 #include <samestory/minhash.hpp>
 
+#include "support/matches.hpp"
 #include "support/sets.hpp"
 
 #include <catch2/catch.hpp>
@@ -50,6 +51,8 @@ using samestory::minhash_signature;
 using samestory::minhasher;
 using samestory::redis_options;
 using samestory::store_error;
+using samestory::test::same;
+using samestory::test::same_match;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
@@ -386,15 +389,6 @@ corpus make_corpus(const minhasher& hasher, std::size_t families, std::uint64_t 
     }
   }
   return c;
-}
-
-bool same_match(const match& a, const match& b) {
-  return a.id == b.id && a.jaccard == b.jaccard && a.containment == b.containment &&
-         a.set_size == b.set_size && a.time == b.time;
-}
-
-bool same(const std::vector<match>& a, const std::vector<match>& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), same_match);
 }
 
 // The saved snapshots are equal: every document, its values and time. Only

@@ -8,6 +8,7 @@
 #include <samestory/minhash.hpp>
 
 #include "../src/redis_client.hpp"
+#include "support/matches.hpp"
 #include "support/redis.hpp"
 #include "support/sets.hpp"
 
@@ -44,24 +45,13 @@ using samestory::minhash_signature;
 using samestory::minhasher;
 using samestory::query_options;
 using samestory::redis_options;
+using samestory::test::same;
 
 namespace {
 
 using clock_type = std::chrono::steady_clock;
 
 constexpr lsh_parameters fleet_parameters{32, 4};
-
-bool same(const std::vector<match>& a, const std::vector<match>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].id != b[i].id || a[i].jaccard != b[i].jaccard ||
-        a[i].containment != b[i].containment || a[i].set_size != b[i].set_size ||
-        a[i].time != b[i].time) {
-      return false;
-    }
-  }
-  return true;
-}
 
 query_options near_duplicates() {
   query_options o;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <samestory/jsonl.hpp>
+#include <samestory/redis_store.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +29,12 @@ std::int64_t parse_duration(std::string_view flag, std::string_view s);
 
 /// A number in (0, 1]. @throws usage_error naming `flag`
 double parse_unit_interval(std::string_view flag, std::string_view s);
+
+/// --store's redis://HOST:PORT/NAME. @throws usage_error saying what is wrong
+redis_options parse_store(std::string_view s);
+
+/// "redis://host:port/name" of a store, for messages.
+std::string store_url(const redis_options& store);
 
 /// A count in 1..max, with an optional K, M or G suffix (× 1024, 1024², 1024³):
 /// "64M". @throws usage_error naming `flag`

@@ -98,12 +98,7 @@ settings parse(const std::vector<std::string>& args, bool& help) {
     } else if (a == "--online") {
       s.online = true;
     } else if (a == "--store") {
-      const std::string& v = arg.value();
-      try {
-        s.store = parse_redis_url(v);
-      } catch (const invalid_options_error& e) {
-        throw usage_error{std::string("--store: ") + e.what()};
-      }
+      s.store = parse_store(arg.value());
       s.online = true;
     } else if (a == "--window") {
       s.options.time_window_seconds = parse_duration("--window", arg.value());
@@ -286,8 +281,7 @@ std::vector<cluster> with_copy_links(const clustering& result) {
 // durable when printed. Ids are hashed from the input's ids, so a document
 // seen in an earlier run keeps its assignment, and labels are those hashes.
 int cluster_in_store(const settings& s, document_reader& in, progress& bar) {
-  const std::string where =
-      "redis://" + s.store->host + ":" + std::to_string(s.store->port) + "/" + s.store->name;
+  const std::string where = store_url(*s.store);
   std::optional<durable_clusterer> state;
   try {
     state.emplace(*s.store, s.options);

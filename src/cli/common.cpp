@@ -39,6 +39,18 @@ std::int64_t parse_duration(std::string_view flag, std::string_view s) {
   return v * unit;
 }
 
+redis_options parse_store(std::string_view s) {
+  try {
+    return parse_redis_url(s);
+  } catch (const invalid_options_error& e) {
+    throw usage_error{std::string("--store: ") + e.what()};
+  }
+}
+
+std::string store_url(const redis_options& store) {
+  return "redis://" + store.host + ":" + std::to_string(store.port) + "/" + store.name;
+}
+
 double parse_unit_interval(std::string_view flag, std::string_view s) {
   double v = 0;
   const auto r = std::from_chars(s.data(), s.data() + s.size(), v);

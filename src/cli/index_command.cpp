@@ -105,12 +105,7 @@ settings parse(const std::vector<std::string>& args, bool& help) {
     } else if (a == (s.build ? "--out" : "--index")) {
       s.file = arg.value();
     } else if (a == "--store") {
-      const std::string& v = arg.value();
-      try {
-        s.store = parse_redis_url(v);
-      } catch (const invalid_options_error& e) {
-        throw usage_error{std::string("--store: ") + e.what()};
-      }
+      s.store = parse_store(arg.value());
     } else if (a == "--threshold") {
       const std::string& v = arg.value();
       s.options.threshold = parse_unit_interval("--threshold", v);
@@ -215,8 +210,7 @@ document_index open_store(const settings& s) {
   try {
     return document_index(s.options, *s.store);
   } catch (const error& e) {
-    throw error(e.code(), "--store redis://" + s.store->host + ":" + std::to_string(s.store->port) +
-                              "/" + s.store->name + ": " + e.what());
+    throw error(e.code(), "--store " + store_url(*s.store) + ": " + e.what());
   }
 }
 
