@@ -147,23 +147,14 @@ void document_index::add_batch(std::span<const std::string_view> keys,
     return;
   }
   // Signed first (the expensive part), then one pipelined insert.
-  const std::size_t n = keys.size();
-  const std::uint32_t k = m.options.num_hashes;
-  std::vector<document_id> ids(n);
-  std::vector<std::uint16_t> values(n * k);
-  std::vector<std::uint32_t> sizes(n);
-  std::vector<std::uint8_t> empty(n);
-  std::vector<std::int64_t> when(n, 0);
-  for (std::size_t i = 0; i < n; ++i) {
-    const minhash_signature sig = m.sign(texts[i]);
-    ids[i] = shared_id(keys[i]);
-    detail::truncate_values(sig.values(), values.data() + i * k);
-    sizes[i] = static_cast<std::uint32_t>(
-        std::min<std::uint64_t>(sig.set_size(), std::numeric_limits<std::uint32_t>::max()));
-    empty[i] = sig.is_empty() ? 1 : 0;
-    if (!times.empty()) when[i] = times[i];
+  std::vector<document_id> ids;
+  ids.reserve(keys.size());
+  detail::kept_signatures kept(m.options.num_hashes);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    kept.add(m.sign(texts[i]));
+    ids.push_back(shared_id(keys[i]));
   }
-  m.remote->insert(ids, values, sizes, empty, when, keys);
+  m.remote->insert(ids, kept, times, keys);
 }
 
 std::vector<keyed_match> document_index::query(std::string_view text, std::size_t limit) const {
@@ -174,14 +165,11 @@ std::vector<keyed_match> document_index::query(std::string_view text, std::size_
   if (m.remote) {
     std::vector<keyed_match> out;
     if (sig.is_empty()) return out;
-    std::vector<std::uint16_t> values(m.options.num_hashes);
-    detail::truncate_values(sig.values(), values.data());
-    detail::redis_query rq;
-    rq.values = values.data();
-    rq.set_size = sig.set_size();
+    detail::kept_signatures kept(m.options.num_hashes);
+    kept.add(sig);
     std::vector<std::vector<match>> found;
     std::unordered_map<document_id, std::string> labels;
-    m.remote->query(std::span<const detail::redis_query>(&rq, 1), q, found, &labels);
+    m.remote->query(kept, q, found, &labels);
     for (const match& f : found.front()) out.push_back({labels[f.id], f.jaccard, f.containment});
     sort_keyed(out, limit);
     return out;

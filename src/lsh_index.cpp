@@ -117,8 +117,7 @@ struct lsh_index::impl {
     const std::uint32_t slot = docs.allocate(id, time, s.is_empty(), grew);
     if (grew) grow_arrays();
     truncate(s.values(), values.row(slot));
-    set_sizes[slot] = static_cast<std::uint32_t>(
-        std::min<std::uint64_t>(s.set_size(), std::numeric_limits<std::uint32_t>::max()));
+    set_sizes[slot] = detail::kept_set_size(s.set_size());
     return slot;
   }
 
@@ -280,18 +279,9 @@ void lsh_index::insert_batch(std::span<const document_id> ids,
   const std::size_t n = ids.size();
   if (n == 0) return;
   if (m.remote) {
-    std::vector<std::uint16_t> values(n * m.k);
-    std::vector<std::uint32_t> sizes(n);
-    std::vector<std::uint8_t> empty(n);
-    std::vector<std::int64_t> when(n, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-      impl::truncate(signatures[i].values(), values.data() + i * m.k);
-      sizes[i] = static_cast<std::uint32_t>(std::min<std::uint64_t>(
-          signatures[i].set_size(), std::numeric_limits<std::uint32_t>::max()));
-      empty[i] = signatures[i].is_empty() ? 1 : 0;
-      if (!times.empty()) when[i] = times[i];
-    }
-    m.remote->insert(ids, values, sizes, empty, when, {});
+    detail::kept_signatures kept(m.k);
+    for (const minhash_signature& s : signatures) kept.add(s);
+    m.remote->insert(ids, kept, times, {});
     return;
   }
   // A later duplicate id wins, as if inserted one by one: keep last occurrences.
@@ -510,15 +500,9 @@ std::vector<std::vector<match>> lsh_index::query_batch(
     for (std::size_t i = 0; i < signatures.size(); ++i) query_into(signatures[i], options, out[i]);
     return out;
   }
-  std::vector<std::uint16_t> values(signatures.size() * m.k);
-  std::vector<detail::redis_query> queries(signatures.size());
-  for (std::size_t i = 0; i < signatures.size(); ++i) {
-    impl::truncate(signatures[i].values(), values.data() + i * m.k);
-    queries[i].values = values.data() + i * m.k;
-    queries[i].set_size = signatures[i].set_size();
-    queries[i].empty = signatures[i].is_empty();
-  }
-  m.remote->query(queries, options, out);
+  detail::kept_signatures kept(m.k);
+  for (const minhash_signature& s : signatures) kept.add(s);
+  m.remote->query(kept, options, out);
   return out;
 }
 

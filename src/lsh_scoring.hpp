@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -25,6 +26,12 @@ inline constexpr std::uint32_t max_num_hashes_for_index = 4096;  // minhash_opti
 
 inline void truncate_values(std::span<const std::uint32_t> in, std::uint16_t* out) noexcept {
   for (std::size_t i = 0; i < in.size(); ++i) out[i] = static_cast<std::uint16_t>(in[i]);
+}
+
+// Set sizes are kept in 32 bits; a larger one (beyond any shingle limit) saturates.
+inline std::uint32_t kept_set_size(std::uint64_t set_size) noexcept {
+  return static_cast<std::uint32_t>(
+      std::min<std::uint64_t>(set_size, std::numeric_limits<std::uint32_t>::max()));
 }
 
 // Band b's tag: XXH3 of its r 16-bit values, seeded by the band number so

@@ -2,8 +2,6 @@
 
 #include <samestory/error.hpp>
 
-#include "lsh_scoring.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -138,9 +136,8 @@ std::optional<stored_document> redis_lsh::decode(document_id id, const redis_rep
   return d;
 }
 
-void redis_lsh::insert(std::span<const document_id> ids, std::span<const std::uint16_t> values,
-                       std::span<const std::uint32_t> set_sizes,
-                       std::span<const std::uint8_t> empty, std::span<const std::int64_t> times,
+void redis_lsh::insert(std::span<const document_id> ids, const kept_signatures& documents,
+                       std::span<const std::int64_t> times,
                        std::span<const std::string_view> labels) {
   const std::size_t n = ids.size();
   // A later duplicate id wins, as in memory: keep last occurrences only.
@@ -169,11 +166,10 @@ void redis_lsh::insert(std::span<const document_id> ids, std::span<const std::ui
     for (std::size_t d = from; d < to; ++d) {
       const std::size_t i = keep[d];
       stored_document doc;
-      doc.time = times[i];
-      doc.set_size = set_sizes[i];
-      doc.empty = empty[i] != 0;
-      doc.values.assign(values.begin() + static_cast<std::ptrdiff_t>(i * k_),
-                        values.begin() + static_cast<std::ptrdiff_t>((i + 1) * k_));
+      doc.time = times.empty() ? 0 : times[i];
+      doc.set_size = documents.set_sizes[i];
+      doc.empty = documents.empty[i] != 0;
+      doc.values.assign(documents.row(i), documents.row(i) + k_);
       if (!labels.empty()) doc.label = labels[i];
       const std::string member = redis_member(ids[i]);
       set_at[d - from] = batch.size();
@@ -310,6 +306,18 @@ void redis_lsh::query(std::span<const redis_query> queries, const query_options&
       }
     }
   }
+}
+
+void redis_lsh::query(const kept_signatures& documents, const query_options& options,
+                      std::vector<std::vector<match>>& out,
+                      std::unordered_map<document_id, std::string>* labels) {
+  std::vector<redis_query> queries(documents.size());
+  for (std::size_t i = 0; i < documents.size(); ++i) {
+    queries[i].values = documents.row(i);
+    queries[i].set_size = documents.set_sizes[i];
+    queries[i].empty = documents.empty[i] != 0;
+  }
+  query(queries, options, out, labels);
 }
 
 std::vector<document_id> redis_lsh::candidates(const std::uint16_t* values) {

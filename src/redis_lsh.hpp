@@ -4,10 +4,12 @@
 #pragma once
 
 #include <samestory/lsh_tuner.hpp>
+#include <samestory/minhash.hpp>
 #include <samestory/query.hpp>
 #include <samestory/redis_store.hpp>
 
 #include "binary_io.hpp"
+#include "lsh_scoring.hpp"
 #include "redis_client.hpp"
 
 #include <cstddef>
@@ -32,6 +34,25 @@ struct stored_document {
   std::string label;                  // document_index: the caller's key
 };
 
+/// Signatures as an index keeps them, one row each: k 16-bit values, the
+/// set size in 32 bits, and whether the set was empty.
+struct kept_signatures {
+  explicit kept_signatures(std::uint32_t num_hashes) : k(num_hashes) {}
+  void add(const minhash_signature& s) {
+    values.resize(values.size() + k);
+    truncate_values(s.values(), values.data() + values.size() - k);
+    set_sizes.push_back(kept_set_size(s.set_size()));
+    empty.push_back(s.is_empty() ? 1 : 0);
+  }
+  std::size_t size() const noexcept { return set_sizes.size(); }
+  const std::uint16_t* row(std::size_t i) const noexcept { return values.data() + i * k; }
+
+  std::uint32_t k;
+  std::vector<std::uint16_t> values;
+  std::vector<std::uint32_t> set_sizes;
+  std::vector<std::uint8_t> empty;
+};
+
 /// One query of a batch.
 struct redis_query {
   const std::uint16_t* values = nullptr;  // k kept values
@@ -48,11 +69,15 @@ class redis_lsh {
   redis_lsh(const redis_options& options, lsh_parameters parameters, std::uint32_t num_hashes,
             const settings_list& settings, std::string object);
 
-  /// Inserts or replaces documents (a later duplicate id wins). values holds
-  /// k per document; labels is empty or one per document.
-  void insert(std::span<const document_id> ids, std::span<const std::uint16_t> values,
-              std::span<const std::uint32_t> set_sizes, std::span<const std::uint8_t> empty,
+  /// Inserts or replaces documents (a later duplicate id wins). times is
+  /// empty (all 0) or one per document, labels empty or one per document.
+  void insert(std::span<const document_id> ids, const kept_signatures& documents,
               std::span<const std::int64_t> times, std::span<const std::string_view> labels);
+
+  /// Answers every row of `documents` (query_batch).
+  void query(const kept_signatures& documents, const query_options& options,
+             std::vector<std::vector<match>>& out,
+             std::unordered_map<document_id, std::string>* labels = nullptr);
 
   /// Answers each query into out[i], ranked. With labels, the label of each
   /// matched document is put there by id.
