@@ -30,29 +30,47 @@ return 1)";
 // The fence of every write: the lease is ours (or free) and nobody has moved
 // the generation or the log since we last wrote.
 // KEYS: lock, generation, log. ARGV: token, lease, generation, log length.
-#define SAMESTORY_FENCE                                                            \
+#define SAMESTORY_HOLDER                                                           \
   "local holder = redis.call('GET', KEYS[1])\n"                                    \
   "if holder and holder ~= ARGV[1] then return redis.error_reply('ERR samestory: " \
-  "another process holds the lease') end\n"                                        \
+  "another process holds the lease') end\n"
+#define SAMESTORY_POSITION                                                         \
   "local gen = redis.call('GET', KEYS[2]) or '0'\n"                                \
   "if gen ~= ARGV[3] or redis.call('LLEN', KEYS[3]) ~= tonumber(ARGV[4]) then "    \
   "return redis.error_reply('ERR samestory: another process wrote since this one " \
-  "loaded') end\n"                                                                 \
-  "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
+  "loaded') end\n"
+#define SAMESTORY_RENEW "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])\n"
 
-// ARGV[5..]: records.
-constexpr const char* append_script = SAMESTORY_FENCE R"(
+// ARGV[5..]: records. The client resends a script whose reply was lost, so
+// an append already applied (the log grew by exactly these records, the last
+// one ours) answers as if applied now instead of failing the fence.
+constexpr const char* append_script = SAMESTORY_HOLDER R"(
+local n = redis.call('LLEN', KEYS[3])
+if #ARGV > 4 and (redis.call('GET', KEYS[2]) or '0') == ARGV[3] and
+   n == tonumber(ARGV[4]) + #ARGV - 4 and redis.call('LINDEX', KEYS[3], -1) == ARGV[#ARGV] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return n
+end
+)" SAMESTORY_POSITION SAMESTORY_RENEW R"(
 for i = 5, #ARGV do redis.call('RPUSH', KEYS[3], ARGV[i]) end
 return redis.call('LLEN', KEYS[3]))";
 
-// KEYS[4]: snapshot header. ARGV[5]: new generation, ARGV[6]: header.
-constexpr const char* commit_script = SAMESTORY_FENCE R"(
+// KEYS[4]: snapshot header. ARGV[5]: new generation, ARGV[6]: header. A
+// resent commit that was applied already answers as applied.
+constexpr const char* commit_script = SAMESTORY_HOLDER R"(
+if (redis.call('GET', KEYS[2]) or '0') == ARGV[5] and redis.call('GET', KEYS[4]) == ARGV[6] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+)" SAMESTORY_POSITION SAMESTORY_RENEW R"(
 redis.call('SET', KEYS[2], ARGV[5])
 redis.call('SET', KEYS[4], ARGV[6])
 redis.call('DEL', KEYS[3])
 return 1)";
 
-#undef SAMESTORY_FENCE
+#undef SAMESTORY_HOLDER
+#undef SAMESTORY_POSITION
+#undef SAMESTORY_RENEW
 
 constexpr const char* release_script = R"(
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -3,6 +3,7 @@
 // and checks that acknowledged writes survive, that every failure surfaces as
 // a store_error naming the server, that a client recovers without being
 // reopened, and that a cut-short insert never makes a query wrong.
+#include <samestory/durable_cluster.hpp>
 #include <samestory/error.hpp>
 #include <samestory/lsh_index.hpp>
 #include <samestory/minhash.hpp>
@@ -1030,4 +1031,41 @@ TEST_CASE("fault: a large batch after a restart reconnects, and SIGPIPE does not
   // dead, and writing to it would raise SIGPIPE here too.
   const lsh_index fresh(bands_rows, hasher, store);
   CHECK(same_contents(fresh, reference));
+}
+
+TEST_CASE("fault: a story-state append whose reply was lost is resent and accepted once",
+          "[redis][fault]") {
+  // The server is stalled while an add() is in flight: the client times
+  // out, the server later runs the append anyway, and the client's resend
+  // finds it applied. The fence must take the resend for what it is, not for
+  // another writer, and the log must hold the document once.
+  owned_redis server;
+  redis_options store = server.options("fault-lost-reply");
+  store.timeout = 300ms;
+  store.retries = 5;
+  store.retry_delay = 200ms;
+  samestory::document first;
+  first.id = 1;
+  first.text = "the first article of the story, long enough to be signed as one";
+  first.time = 1'700'000'000;
+  samestory::document second = first;
+  second.id = 2;
+  second.text = "an unrelated second article about the harbour and its new cranes";
+  {
+    samestory::durable_clusterer state(store);
+    state.add(first);
+    server.pause();
+    std::thread wake([&] {
+      std::this_thread::sleep_for(700ms);
+      server.resume();
+    });
+    samestory::assignment a;
+    CHECK_NOTHROW(a = state.add(second));
+    wake.join();
+    CHECK(a.id == 2);
+    CHECK(state.clusterer().documents().size() == 2);
+  }
+  samestory::durable_clusterer reopened(store);
+  CHECK(reopened.recovery().records_replayed == 2);
+  CHECK(reopened.clusterer().documents().size() == 2);
 }
