@@ -74,7 +74,7 @@ case "$case" in
     ;;
   index_usage)
     run 2 index
-    stderr_has "index needs 'build' or 'query'"
+    stderr_has "index needs 'build', 'query' or 'drop'"
     run 2 index build "$docs"
     stderr_has "index build needs --out FILE"
     run 2 index query --out x "$docs"
@@ -82,7 +82,7 @@ case "$case" in
     run 2 index build --out x --threshold 1 "$docs"
     stderr_has "--threshold"
     run 0 index --help
-    stdout_has "samestory index build --out FILE"
+    stdout_has "samestory index build (--out FILE | --store URL)"
     ;;
   *)
     echo "unknown case $case" >&2
