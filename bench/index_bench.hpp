@@ -40,6 +40,17 @@
 
 namespace bench {
 
+// A table cell: `v` printed with `fmt`, or "-" for a figure not measured
+// (v < 0). Eight rotating buffers, so one printf may hold eight cells.
+inline const char* fig(double v, const char* fmt) {
+  static char buf[8][32];
+  static int i = 0;
+  i = (i + 1) % 8;
+  if (v < 0) return "-";
+  std::snprintf(buf[i], sizeof buf[i], fmt, v);
+  return buf[i];
+}
+
 struct set_corpus {
   std::vector<std::vector<std::uint64_t>> sets;  // sorted, distinct
   std::vector<std::uint32_t> family;             // family number per document
@@ -140,14 +151,6 @@ inline void print_index_row(bool json, const index_row& r) {
     std::printf(", \"config\": \"%s\"}\n", r.config.c_str());
     return;
   }
-  const auto fig = [](double v, const char* fmt) {
-    static char buf[4][32];
-    static int i = 0;
-    i = (i + 1) % 4;
-    if (v < 0) return "-";
-    std::snprintf(buf[i], sizeof buf[i], fmt, v);
-    return static_cast<const char*>(buf[i]);
-  };
   std::printf("  %-17s %8zu  %4.2f  %-14s %7s %7s %7s %9.0f %8.2f %8.2f %7s\n", r.name, r.docs,
               r.threshold, r.config.c_str(), fig(r.recall, "%.4f"), fig(r.recall_filtered, "%.4f"),
               fig(r.precision, "%.4f"), r.ops_per_s, r.p50_us, r.p99_us,

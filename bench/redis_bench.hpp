@@ -349,14 +349,6 @@ inline void print_header(bool json) {
 }
 
 inline void print_row(bool json, const row& r, const row& memory) {
-  const auto fig = [](double v, const char* fmt) {
-    static char buf[8][32];
-    static int i = 0;
-    i = (i + 1) % 8;
-    if (v < 0) return "-";
-    std::snprintf(buf[i], sizeof buf[i], fmt, v);
-    return static_cast<const char*>(buf[i]);
-  };
   if (json) {
     std::printf(
         "{\"name\": \"redis-lsh\", \"backend\": \"%s\", \"pipelining\": \"%s\", \"docs\": %zu, "

@@ -40,6 +40,25 @@ std::string near_copy(const std::string& text, unsigned seed) {
   return text.substr(0, text.size() * 9 / 10) + " " + article(19, seed, 8);
 }
 
+// A key of the story state (docs/redis.md): ss:NAME:c:{NAME}:part.
+std::string state_key(const redis_options& store, const char* part) {
+  std::string key = "ss:";
+  key += store.name;
+  key += ":c:{";
+  key += store.name;
+  key += "}:";
+  key += part;
+  return key;
+}
+
+// Another program changing the store behind samestory's back (-c: cluster redirects).
+void redis_cli(const redis_options& store, const std::string& command) {
+  std::string line = "redis-cli -c -h ";
+  line += store.host;
+  line += " -p " + std::to_string(store.port) + " " + command + " >/dev/null";
+  REQUIRE(std::system(line.c_str()) == 0);
+}
+
 }  // namespace
 
 TEST_CASE("redis document_index: two openers share keys and documents at once", "[redis]") {
@@ -158,14 +177,7 @@ TEST_CASE("redis durable_clusterer: a writer that lost its lease is refused", "[
   first.add(doc(1, article(1, 1), 1'700'000'000));
   // Someone breaks the lease by hand (or it expired while the first stalled)
   // and a second process takes the state and writes.
-  std::string command = "redis-cli -h ";
-  command += store.store.host;
-  command += " -p " + std::to_string(store.store.port) + " DEL 'ss:";
-  command += store.store.name;
-  command += ":c:{";
-  command += store.store.name;
-  command += "}:lock' >/dev/null";
-  REQUIRE(std::system(command.c_str()) == 0);
+  redis_cli(store.store, "DEL '" + state_key(store.store, "lock") + "'");
   durable_clusterer second(store.store);
   CHECK(second.clusterer().documents().size() == 1);
   second.add(doc(2, article(2, 2), 1'700'000'600));
@@ -183,14 +195,7 @@ TEST_CASE("redis durable_clusterer: a damaged stored snapshot is refused, not lo
     dc.checkpoint();  // generation 2: chunk ss:NAME:c:{NAME}:snapshot:2:0
   }
   // Another program overwrites a byte of the snapshot behind our back.
-  std::string command = "redis-cli -c -h ";
-  command += store.store.host;
-  command += " -p " + std::to_string(store.store.port) + " SETRANGE 'ss:";
-  command += store.store.name;
-  command += ":c:{";
-  command += store.store.name;
-  command += "}:snapshot:2:0' 40 X >/dev/null";
-  REQUIRE(std::system(command.c_str()) == 0);
+  redis_cli(store.store, "SETRANGE '" + state_key(store.store, "snapshot:2:0") + "' 40 X");
   try {
     durable_clusterer dc(store.store);
     FAIL("a damaged snapshot was loaded");
