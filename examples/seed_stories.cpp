@@ -5,8 +5,9 @@
 // clusters the four with samestory's defaults, then prints the pairwise table
 // that explains the grouping: character 3-gram overlap after chrome removal
 // (the copy level: none of the four is a copy) and the story score (cosine of
-// their TF-IDF vectors, rescaled for Chinese) at the story level. Last, it
-// shows the looser threshold at which all four would join into one broad topic.
+// their TF-IDF vectors, rescaled for Chinese) at the story level, where
+// Chinese stories join by average linkage. Last, it shows the looser
+// threshold at which all four would join into one broad topic.
 //
 // The seeds are news pages reproduced for testing and this example; see
 // examples/data/seeds/README.md.
@@ -114,37 +115,38 @@ int main(int argc, char** argv) {
     std::printf(
         "\nPairs: J, C = character 3-gram Jaccard and containment (copy level: a copy needs\n"
         "J >= %.2f or C >= %.2f); story = TF-IDF cosine of the story vectors, over %.1f\n"
-        "for two Chinese texts (cjk_story_scale); a story needs >= %.2f between every\n"
-        "two of its members.\n\n",
+        "for two Chinese texts (cjk_story_scale). Chinese stories join by average linkage:\n"
+        "two groups become one story when the mean story score of the pairs between them\n"
+        "is >= %.2f (average_story_threshold). (Text in space-delimited scripts needs\n"
+        ">= %.2f between every two members: complete linkage.)\n\n",
         options.copy_jaccard, options.copy_containment, options.cjk_story_scale,
-        options.story_threshold);
+        options.average_story_threshold, options.story_threshold);
     std::printf("  pair      J      C      story  same story?\n");
-    double loosest = 1.0;
     for (std::size_t i = 0; i < n; ++i) {
       for (std::size_t j = i + 1; j < n; ++j) {
         const overlap o = compare(sets[i], sets[j]);
         const double c = cos[i * n + j];
-        loosest = std::min(loosest, c);
         const bool same = result.assignments[i].story == result.assignments[j].story;
         std::printf("  %s-%s  %.3f  %.3f  %.3f  %s\n", names[i].c_str(), names[j].c_str(),
-                    o.jaccard, o.containment, c,
-                    same ? "yes"
-                    : c >= options.story_threshold
-                        ? "no (other pairs between the two stories fall below it)"
-                        : "no");
+                    o.jaccard, o.containment, c, same ? "yes" : "no");
       }
     }
     std::printf("\n");
     print_groups("Copy groups (no two seeds are copies):", result.copies, names);
-    print_groups("Stories at the default threshold:", result.stories, names);
+    print_groups("Stories at the default thresholds (link = the mean score that joined them):",
+                 result.stories, names);
 
-    // Complete linkage joins all four once the threshold is at or below their
-    // weakest pair: the broad topic, China and AI.
+    // Lower the thresholds together and the broad topic (China and AI)
+    // appears: the highest threshold, in steps of 0.001, at which all join.
     samestory::cluster_options loose = options;
-    loose.story_threshold = std::max(0.001, loosest);
-    const samestory::clustering topic = samestory::cluster_documents(docs, loose);
-    std::printf("\nAt story_threshold %.3f (the weakest pair) all four join, the broad topic:\n",
-                loose.story_threshold);
+    samestory::clustering topic = result;
+    for (int t = static_cast<int>(options.average_story_threshold * 1000);
+         t > 0 && topic.stories.size() > 1; --t) {
+      loose.story_threshold = loose.average_story_threshold = t / 1000.0;
+      topic = samestory::cluster_documents(docs, loose);
+    }
+    std::printf("\nAt a story threshold of %.3f all join, the broad topic:\n",
+                loose.average_story_threshold);
     print_groups("Stories:", topic.stories, names);
   } catch (const samestory::error& e) {
     std::fprintf(stderr, "seed_stories: %s\n", e.what());

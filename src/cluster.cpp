@@ -83,9 +83,13 @@ struct copy_edge {
 //   is dropped. Merge value: the minimum cross similarity.
 // - average (UPGMA): a pair without an edge counts as 0. Merge value: the sum
 //   of cross similarities over the number of cross pairs.
+// - by_script: average between two clusters of CJK units only, complete
+//   otherwise. A cluster that holds a non-CJK unit never loses it, so a link
+//   dropped under complete linkage is never wanted again.
 // Each cluster keeps, per neighbour, the count, minimum and sum of its cross
 // edges; a heap holds candidate merges, checked against the current value
-// when they come up.
+// when they come up. The two linkages have their own thresholds, so the heap
+// orders merges by value over threshold.
 struct agglomeration {
   struct link_state {
     std::uint64_t count = 0;
@@ -97,83 +101,116 @@ struct agglomeration {
     double similarity;
   };
 
-  agglomeration(std::size_t n, story_linkage l, double t)
-      : linkage(l), threshold(t), size(n, 1), alive(n, true), neighbours(n) {}
+  agglomeration(const cluster_options& o, std::vector<bool> cjk_unit)
+      : linkage(o.story_linkage),
+        complete_threshold(o.story_threshold),
+        average_threshold(o.average_story_threshold),
+        size(cjk_unit.size(), 1),
+        cjk(cjk_unit.size(), 0),
+        alive(cjk_unit.size(), true),
+        neighbours(cjk_unit.size()) {
+    for (std::size_t u = 0; u < cjk_unit.size(); ++u) cjk[u] = cjk_unit[u] ? 1 : 0;
+  }
 
   void add_edge(std::size_t a, std::size_t b, double s) {
     neighbours[a][b] = {1, s, s};
     neighbours[b][a] = {1, s, s};
   }
 
-  // The merge value of two clusters, or nullopt if they may not merge.
-  std::optional<double> value(std::size_t a, std::size_t c, const link_state& st) const {
-    if (linkage == story_linkage::complete) {
-      if (st.count != size[a] * size[c]) return std::nullopt;
-      return st.min;
+  // Whether clusters of these sizes and CJK unit counts merge by average linkage.
+  bool averaged(std::uint64_t size_a, std::uint64_t cjk_a, std::uint64_t size_c,
+                std::uint64_t cjk_c) const {
+    if (linkage == story_linkage::average) return true;
+    return linkage == story_linkage::by_script && cjk_a == size_a && cjk_c == size_c;
+  }
+  bool averaged(std::size_t a, std::size_t c) const {
+    return averaged(size[a], cjk[a], size[c], cjk[c]);
+  }
+
+  // The merge value of two clusters and its threshold, or nullopt if they may not merge.
+  std::optional<std::pair<double, double>> value(std::size_t a, std::size_t c,
+                                                 const link_state& st) const {
+    if (averaged(a, c)) {
+      return std::pair{st.sum / static_cast<double>(size[a] * size[c]), average_threshold};
     }
-    return st.sum / static_cast<double>(size[a] * size[c]);
+    if (st.count != size[a] * size[c]) return std::nullopt;
+    return std::pair{st.min, complete_threshold};
   }
 
   std::vector<merge> run() {
-    using item =
-        std::tuple<double, std::size_t, std::size_t>;  // similarity, then smaller ids first
+    // value / threshold (≥ 1 merges), then smaller ids first, then the value itself.
+    using item = std::tuple<double, std::size_t, std::size_t, double>;
     auto worse = [](const item& x, const item& y) {
       if (std::get<0>(x) != std::get<0>(y)) return std::get<0>(x) < std::get<0>(y);
       return std::tie(std::get<1>(x), std::get<2>(x)) > std::tie(std::get<1>(y), std::get<2>(y));
     };
     std::priority_queue<item, std::vector<item>, decltype(worse)> heap(worse);
+    auto offer = [&](std::size_t a, std::size_t c, const link_state& st) {
+      const auto v = value(a, c, st);
+      if (v && v->first >= v->second) {
+        heap.emplace(v->first / v->second, std::min(a, c), std::max(a, c), v->first);
+      }
+    };
     for (std::size_t a = 0; a < neighbours.size(); ++a) {
       for (const auto& [b, st] : neighbours[a]) {
-        const auto v = value(a, b, st);
-        if (a < b && v && *v >= threshold) heap.emplace(*v, a, b);
+        if (a < b) offer(a, b, st);
       }
     }
     std::vector<merge> merges;
     while (!heap.empty()) {
-      const auto [s, a, b] = heap.top();
+      const auto [key, a, b, s] = heap.top();
       heap.pop();
       if (!alive[a] || !alive[b]) continue;
       const auto it = neighbours[a].find(b);
       if (it == neighbours[a].end()) continue;
       const auto v = value(a, b, it->second);
-      if (!v || *v != s) continue;  // stale
+      if (!v || v->first != s) continue;  // stale
       merges.push_back({a, b, s});
       // b joins a (a < b keeps the smaller index as the cluster's name).
+      const std::uint64_t joined_size = size[a] + size[b];
+      const std::uint64_t joined_cjk = cjk[a] + cjk[b];
       auto& na = neighbours[a];
       auto& nb = neighbours[b];
       na.erase(b);
       nb.erase(a);
+      // A neighbour linked to one side only keeps its link where a missing
+      // pair counts as 0 (average); under complete linkage it can never merge.
+      auto keeps_partial = [&](std::size_t c) {
+        return averaged(joined_size, joined_cjk, size[c], cjk[c]);
+      };
       std::unordered_map<std::size_t, link_state> joined;
       for (const auto& [c, st] : na) {
         const auto jt = nb.find(c);
         if (jt != nb.end()) {
           joined[c] = {st.count + jt->second.count, std::min(st.min, jt->second.min),
                        st.sum + jt->second.sum};
-        } else if (linkage == story_linkage::average) {
+        } else if (keeps_partial(c)) {
           joined[c] = st;
         }
       }
-      if (linkage == story_linkage::average) {
-        for (const auto& [c, st] : nb) joined.emplace(c, st);
+      for (const auto& [c, st] : nb) {
+        if (!na.contains(c) && keeps_partial(c)) joined.emplace(c, st);
       }
       for (const auto& [c, st] : na) neighbours[c].erase(a);
       for (const auto& [c, st] : nb) neighbours[c].erase(b);
-      size[a] += size[b];
+      size[a] = joined_size;
+      cjk[a] = joined_cjk;
       alive[b] = false;
       nb.clear();
       na = std::move(joined);
       for (const auto& [c, st] : na) {
         neighbours[c][a] = st;
-        const auto w = value(a, c, st);
-        if (w && *w >= threshold) heap.emplace(*w, std::min(a, c), std::max(a, c));
+        offer(a, c, st);
       }
     }
     return merges;
   }
 
   story_linkage linkage;
-  double threshold;
+  double complete_threshold;
+  double average_threshold;
   std::vector<std::uint64_t> size;
+  std::vector<std::uint64_t> cjk;  // CJK units per cluster
   std::vector<bool> alive;
   std::vector<std::unordered_map<std::size_t, link_state>> neighbours;
 };
@@ -358,9 +395,13 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
   std::vector<std::vector<std::pair<std::uint32_t, double>>> story_edges(units);
   // Complete linkage needs only the edges that reach the threshold; average
   // linkage sums weaker ones too (those under the floor count as 0).
-  const double edge_floor = options.story_linkage == story_linkage::complete
-                                ? options.story_threshold
-                                : options.story_threshold * average_edge_floor;
+  std::vector<bool> cjk_unit(units);
+  for (std::size_t u = 0; u < units; ++u) cjk_unit[u] = share[u] >= detail::cjk_unit_share;
+  auto edge_floor = [&](std::size_t u, std::size_t v) {
+    return detail::averaged_pair(options, share[u], share[v])
+               ? options.average_story_threshold * average_edge_floor
+               : options.story_threshold;
+  };
   detail::parallel_for(units, options.threads, [&](std::size_t u) {
     std::vector<std::uint32_t> cand;
     if (exhaustive) {
@@ -379,12 +420,12 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
     for (std::uint32_t v : cand) {
       if (!detail::within_window(options, unit_time[u], unit_time[v])) continue;
       const double s = detail::story_score(options, dot(vec[u], vec[v]), share[u], share[v]);
-      if (s >= edge_floor) story_edges[u].emplace_back(v, s);
+      if (s >= edge_floor(u, v)) story_edges[u].emplace_back(v, s);
     }
   });
 
   // 7. Agglomeration over the units.
-  agglomeration linkage(units, options.story_linkage, options.story_threshold);
+  agglomeration linkage(options, std::move(cjk_unit));
   for (std::size_t u = 0; u < units; ++u) {
     for (const auto& [v, s] : story_edges[u]) linkage.add_edge(u, v, s);
   }
@@ -413,7 +454,7 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
   }
   for (const auto& m : merges) {
     // The link joins the two sides' representatives; its similarity is the
-    // complete-linkage value, the lowest cosine of any cross pair.
+    // linkage value: the lowest (complete) or mean (average) score of the cross pairs.
     const std::size_t root = stories.find(m.a);
     out.stories[story_index.at(root)].links.push_back(
         {ids[unit_rep[m.a]], ids[unit_rep[m.b]], m.similarity, false});

@@ -35,6 +35,12 @@ void validate(const cluster_options& o) {
                                 ", allowed [0, min(copy_jaccard, copy_containment))");
   }
   unit(o.story_threshold, "story_threshold", true);
+  unit(o.average_story_threshold, "average_story_threshold", true);
+  if (o.story_linkage > story_linkage::by_script) {
+    throw invalid_options_error("cluster_options::story_linkage is " +
+                                std::to_string(static_cast<int>(o.story_linkage)) +
+                                ", allowed complete, average or by_script");
+  }
   unit(o.online_story_threshold, "online_story_threshold", true);
   if (!(o.cjk_story_scale > 0.0 && o.cjk_story_scale <= 1.0)) {
     throw invalid_options_error("cluster_options::cjk_story_scale is " +

@@ -81,6 +81,23 @@ inline double story_score(const cluster_options& o, double cosine, double share_
   return std::min(1.0, cosine / scale);
 }
 
+// A unit counts as CJK text for story_linkage::by_script when at least this
+// share of its story vector's squared weight is on CJK bigrams.
+inline constexpr double cjk_unit_share = 0.5;
+
+// Whether two units (by bigram_share()) are compared by average linkage.
+inline bool averaged_pair(const cluster_options& o, double share_a, double share_b) noexcept {
+  return o.story_linkage == story_linkage::average ||
+         (o.story_linkage == story_linkage::by_script && share_a >= cjk_unit_share &&
+          share_b >= cjk_unit_share);
+}
+
+// The story score two units alone must reach to join.
+inline double pair_story_threshold(const cluster_options& o, double share_a,
+                                   double share_b) noexcept {
+  return averaged_pair(o, share_a, share_b) ? o.average_story_threshold : o.story_threshold;
+}
+
 // The copy candidates of a signature: index.query() under
 // cluster_options::max_candidates, whose error names that option. `stored`:
 // the document itself is in the index (batch) and is not counted.

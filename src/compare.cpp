@@ -285,6 +285,18 @@ comparison compare_documents(const document& a, const document& b,
     out.shared_shingles = common;
   }
   out.story_score = story_similarities(pair, options)[1];
+  {
+    // The threshold this pair answers to: average linkage (two CJK texts
+    // under by_script) has its own. Shares from the vectors as the batch
+    // clusterer weighs a pair.
+    term_statistics stats;
+    stats.add(wa.prepared.counts);
+    stats.add(wb.prepared.counts);
+    const double sa = bigram_share(engine.terms.weigh(wa.prepared.counts, stats, false));
+    const double sb = bigram_share(engine.terms.weigh(wb.prepared.counts, stats, false));
+    out.thresholds.story_threshold = detail::pair_story_threshold(options, sa, sb);
+    out.thresholds.average_linkage = detail::averaged_pair(options, sa, sb);
+  }
   out.shared_spans = shared_passages(wa, wb);
 
   // Which rule decided.

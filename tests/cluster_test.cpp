@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <random>
 #include <set>
@@ -402,70 +403,192 @@ TEST_CASE("cluster: complete linkage does not chain A~B~C when A is unlike C", "
   }
 }
 
+namespace {
+
+// Stories by plain dense agglomeration over `members` (indexes into the n × n
+// similarities): merge the two clusters of highest linkage value while it
+// reaches `threshold`. Complete: the lowest cross similarity. Average: the
+// mean, with similarities under a quarter of the threshold counted as 0, as
+// the clusterer drops those edges. Returns a cluster index per member.
+std::vector<std::size_t> dense_stories(const std::vector<double>& sim, std::size_t n,
+                                       const std::vector<std::size_t>& members, bool average,
+                                       double threshold) {
+  std::vector<std::vector<std::size_t>> clusters;
+  for (std::size_t i : members) clusters.push_back({i});
+  for (;;) {
+    double best = -1;
+    std::size_t bx = 0, by = 0;
+    for (std::size_t x = 0; x < clusters.size(); ++x) {
+      for (std::size_t y = x + 1; y < clusters.size(); ++y) {
+        double sum = 0, low = 1;
+        for (std::size_t i : clusters[x]) {
+          for (std::size_t j : clusters[y]) {
+            const double v = sim[i * n + j];
+            sum += v >= threshold / 4 ? v : 0.0;
+            low = std::min(low, v);
+          }
+        }
+        const double value =
+            average ? sum / static_cast<double>(clusters[x].size() * clusters[y].size()) : low;
+        if (value > best) best = value, bx = x, by = y;
+      }
+    }
+    if (best < threshold) break;
+    clusters[bx].insert(clusters[bx].end(), clusters[by].begin(), clusters[by].end());
+    clusters.erase(clusters.begin() + static_cast<std::ptrdiff_t>(by));
+  }
+  std::vector<std::size_t> label(n, n);
+  for (std::size_t x = 0; x < clusters.size(); ++x) {
+    for (std::size_t i : clusters[x]) label[i] = x;
+  }
+  std::vector<std::size_t> out;
+  for (std::size_t i : members) out.push_back(label[i]);
+  return out;
+}
+
+// Whether two labellings of the same members group them alike.
+bool same_grouping(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b) {
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    for (std::size_t j = i + 1; j < a.size(); ++j) {
+      if ((a[i] == a[j]) != (b[i] == b[j])) return false;
+    }
+  }
+  return true;
+}
+
+// Thirty texts, each a mix of two of eight word sets: stories at many levels.
+// `word_of(k)` spells word k.
+template <class Word>
+std::vector<std::string> mixed_texts(unsigned seed, Word word_of) {
+  std::vector<std::string> texts;
+  std::mt19937 pick(seed);
+  for (unsigned i = 0; i < 30; ++i) {
+    std::mt19937 rng(seed + 57 + i);
+    std::uniform_int_distribution<unsigned> in_set(0, 39);
+    const unsigned s1 = (pick() % 8) * 100, s2 = (pick() % 8) * 100;
+    std::vector<unsigned> w;
+    for (int k = 0; k < 80; ++k) w.push_back(s1 + in_set(rng));
+    for (int k = 0; k < 40; ++k) w.push_back(s2 + in_set(rng));
+    std::shuffle(w.begin(), w.end(), rng);
+    std::string t;
+    for (std::size_t k = 0; k < w.size(); ++k) {
+      t += word_of(w[k]);
+      t += (k + 1) % 12 == 0 ? ". " : " ";
+    }
+    texts.push_back(t);
+  }
+  return texts;
+}
+
+// Word k as two Han characters (from a block of rarer ones), so the text is
+// cut into character bigrams like Chinese.
+std::string han_word(unsigned k) {
+  std::string out;
+  for (const char32_t c : {char32_t(0x5200 + 2 * k), char32_t(0x5201 + 2 * k)}) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+  return out;
+}
+
+}  // namespace
+
 TEST_CASE("cluster: average linkage agrees with a dense UPGMA over the pairwise cosines",
           "[cluster]") {
-  // Thirty documents, each a mix of two of eight word sets: stories at many levels.
-  std::vector<std::string> texts;
-  std::mt19937 pick(43);
-  for (unsigned i = 0; i < 30; ++i) {
-    std::mt19937 rng(100 + i);
-    auto w = draw(rng, (pick() % 8) * 100, 40, 80);
-    const auto x = draw(rng, (pick() % 8) * 100, 40, 40);
-    w.insert(w.end(), x.begin(), x.end());
-    std::shuffle(w.begin(), w.end(), rng);
-    texts.push_back(join(w));
-  }
+  const auto texts = mixed_texts(43, [](unsigned k) { return word(k); });
   std::vector<document> docs;
   for (unsigned i = 0; i < texts.size(); ++i) docs.push_back(doc(i + 1, texts[i]));
+  std::vector<std::size_t> all(docs.size());
+  std::iota(all.begin(), all.end(), std::size_t{0});
   for (const double threshold : {0.1, 0.2, 0.3}) {
     const cluster_options options = with<cluster_options>([&](auto& o) {
       o.threads = 1;
       o.story_linkage = samestory::story_linkage::average;
-      o.story_threshold = threshold;
+      o.average_story_threshold = threshold;
     });
     const auto sim = samestory::story_similarities(docs, options);
     const std::size_t n = docs.size();
-    // The reference: merge the two clusters of highest mean cosine while it
-    // reaches the threshold; cosines under a quarter of it count as 0, as in
-    // the clusterer (none of these documents are copies).
-    std::vector<std::vector<std::size_t>> clusters;
-    for (std::size_t i = 0; i < n; ++i) clusters.push_back({i});
-    for (;;) {
-      double best = -1;
-      std::size_t bx = 0, by = 0;
-      for (std::size_t x = 0; x < clusters.size(); ++x) {
-        for (std::size_t y = x + 1; y < clusters.size(); ++y) {
-          double sum = 0;
-          for (std::size_t i : clusters[x]) {
-            for (std::size_t j : clusters[y]) {
-              const double v = sim[i * n + j];
-              sum += v >= threshold / 4 ? v : 0.0;
-            }
-          }
-          const double mean = sum / static_cast<double>(clusters[x].size() * clusters[y].size());
-          if (mean > best) best = mean, bx = x, by = y;
-        }
-      }
-      if (best < threshold) break;
-      clusters[bx].insert(clusters[bx].end(), clusters[by].begin(), clusters[by].end());
-      clusters.erase(clusters.begin() + static_cast<std::ptrdiff_t>(by));
-    }
-    std::vector<std::size_t> expected(n);
-    for (std::size_t x = 0; x < clusters.size(); ++x) {
-      for (std::size_t i : clusters[x]) expected[i] = x;
-    }
+    const auto expected = dense_stories(sim, n, all, true, threshold);
     const auto c = cluster_documents(docs, options);
     check_consistent(docs, c);
     INFO("threshold " << threshold);
-    CHECK(c.stories.size() == clusters.size());
-    CHECK(clusters.size() > 1);
-    CHECK(clusters.size() < n);
+    const std::size_t groups = *std::max_element(expected.begin(), expected.end()) + 1;
+    CHECK(c.stories.size() == groups);
+    CHECK(groups > 1);
+    CHECK(groups < n);
     for (std::size_t i = 0; i < n; ++i) {
       for (std::size_t j = i + 1; j < n; ++j) {
         CHECK((c.assignments[i].story == c.assignments[j].story) == (expected[i] == expected[j]));
       }
     }
   }
+}
+
+TEST_CASE("cluster: by_script joins Chinese stories by average linkage, others by complete",
+          "[cluster]") {
+  // One batch of thirty English and thirty Chinese-like texts (no terms in
+  // common): each script's stories must be that linkage's, with its threshold.
+  const auto en = mixed_texts(43, [](unsigned k) { return word(k); });
+  const auto zh = mixed_texts(44, han_word);
+  std::vector<document> docs;
+  std::vector<std::size_t> en_at, zh_at;
+  for (std::size_t i = 0; i < 60; ++i) {
+    // Interleaved, so neither script is merely a prefix of the input.
+    const bool chinese = i % 2 == 1;
+    docs.push_back(doc(i + 1, chinese ? zh[i / 2] : en[i / 2]));
+    (chinese ? zh_at : en_at).push_back(i);
+  }
+  const cluster_options options = with<cluster_options>([](auto& o) { o.threads = 1; });
+  REQUIRE(options.story_linkage == samestory::story_linkage::by_script);
+  const auto sim = samestory::story_similarities(docs, options);
+  const std::size_t n = docs.size();
+  for (std::size_t i : en_at) {
+    for (std::size_t j : zh_at) REQUIRE(sim[i * n + j] == 0.0);
+  }
+  const auto en_expected = dense_stories(sim, n, en_at, false, options.story_threshold);
+  const auto zh_expected = dense_stories(sim, n, zh_at, true, options.average_story_threshold);
+  // The premise: on the Chinese texts the two linkages disagree, so the test
+  // tells which one ran.
+  REQUIRE_FALSE(
+      same_grouping(zh_expected, dense_stories(sim, n, zh_at, false, options.story_threshold)));
+  REQUIRE_FALSE(same_grouping(en_expected,
+                              dense_stories(sim, n, en_at, true, options.average_story_threshold)));
+  const auto c = cluster_documents(docs, options);
+  check_consistent(docs, c);
+  auto labels = [&](const std::vector<std::size_t>& at) {
+    std::vector<std::size_t> out;
+    for (std::size_t i : at) out.push_back(c.assignments[i].story);
+    return out;
+  };
+  CHECK(same_grouping(labels(en_at), en_expected));
+  CHECK(same_grouping(labels(zh_at), zh_expected));
+  for (std::size_t i : en_at) {
+    for (std::size_t j : zh_at) CHECK(c.assignments[i].story != c.assignments[j].story);
+  }
+  // Each linkage on its own agrees on its script: complete groups the English
+  // texts alike, and average (UPGMA) the Chinese ones.
+  const auto complete = cluster_documents(docs, with<cluster_options>([](auto& o) {
+                                            o.threads = 1;
+                                            o.story_linkage = samestory::story_linkage::complete;
+                                          }));
+  const auto average = cluster_documents(docs, with<cluster_options>([](auto& o) {
+                                           o.threads = 1;
+                                           o.story_linkage = samestory::story_linkage::average;
+                                         }));
+  auto of_run = [](const samestory::clustering& r, const std::vector<std::size_t>& at) {
+    std::vector<std::size_t> out;
+    for (std::size_t i : at) out.push_back(r.assignments[i].story);
+    return out;
+  };
+  CHECK(same_grouping(of_run(complete, en_at), en_expected));
+  CHECK(same_grouping(of_run(average, zh_at), zh_expected));
+  CHECK_THROWS_AS(samestory::validate(with<cluster_options>(
+                      [](auto& o) { o.story_linkage = static_cast<samestory::story_linkage>(3); })),
+                  samestory::invalid_options_error);
+  CHECK_THROWS_AS(
+      samestory::validate(with<cluster_options>([](auto& o) { o.average_story_threshold = 0.0; })),
+      samestory::invalid_options_error);
 }
 
 TEST_CASE("cluster: duplicate ids throw invalid_argument naming both positions", "[cluster]") {
@@ -700,7 +823,7 @@ TEST_CASE("cluster: cjk_story_scale rescales Chinese story scores only", "[clust
   auto at = [&](double scale) {
     return cluster_documents(zh, with<cluster_options>([&](auto& o) {
                                o.cjk_story_scale = scale;
-                               o.story_threshold = 1.5 * zh1[1];
+                               o.story_threshold = o.average_story_threshold = 1.5 * zh1[1];
                              }));
   };
   CHECK(of(at(1.0), 2).story == 2);

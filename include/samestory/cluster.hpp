@@ -8,10 +8,13 @@
 ///    repost is a copy too, so this level is transitive (union-find).
 ///  - **stories**: independent reports of one event. Copy groups are the
 ///    units; their TF-IDF story vectors (story_terms.hpp) are compared by
-///    cosine, and units are joined by complete-linkage agglomeration: a story
-///    holds only units whose every pair reaches story_threshold. Plain
-///    connected components would chain A~B~C into one story with A unlike C;
-///    complete linkage cannot (docs/algorithms.md §15 says why this linkage).
+///    cosine, and units are joined by agglomeration. By default text in
+///    space-delimited scripts uses complete linkage (a story holds only units
+///    whose every pair reaches story_threshold) and Chinese or Japanese text
+///    average linkage (the mean over all pairs reaches average_story_threshold).
+///    Plain connected components would chain A~B~C into one story with A
+///    unlike C; complete linkage cannot, and average linkage only when B~C
+///    alone carries the mean of both pairs (docs/algorithms.md §15 says why these).
 /// A copy group never spans two stories.
 ///
 /// Example:
@@ -58,7 +61,15 @@ enum class copy_kind : std::uint8_t {
 /// How the batch clusterer joins copy groups into stories.
 enum class story_linkage : std::uint8_t {
   complete = 0,  ///< every pair in a story reaches story_threshold
-  average = 1,   ///< the mean cosine over all cross pairs reaches it (UPGMA)
+  /// the mean story score over all cross pairs reaches average_story_threshold (UPGMA)
+  average = 1,
+  /// average between two stories written in CJK characters (every copy group's
+  /// bigram_share() ≥ 0.5), complete otherwise. Character-bigram cosines are
+  /// noisy, so a many-sided Chinese story (thirty obituaries of one man:
+  /// tributes, biography, reactions) always has some pair under any threshold
+  /// that keeps other events apart; words are cleaner, and there complete
+  /// linkage separates two events of one kind better (docs/tuning.md).
+  by_script = 2,
 };
 
 /// Options for both clusterers. Defaults and how they were chosen: docs/tuning.md.
@@ -95,7 +106,13 @@ struct cluster_options {
   /// (docs/tuning.md). 1 = one scale for all.
   double cjk_story_scale = 0.6;
   /// Batch: the agglomeration rule for stories.
-  samestory::story_linkage story_linkage = samestory::story_linkage::complete;
+  samestory::story_linkage story_linkage = samestory::story_linkage::by_script;
+  /// Batch, where average linkage applies (story_linkage average, or by_script
+  /// between CJK stories): two stories merge when the mean story score of their
+  /// cross pairs reaches this. A mean of strong and weak pairs sits above a
+  /// bar that every pair must clear, so it has its own threshold; 0.16 is the
+  /// best of a Chinese same-story set's sweep (docs/tuning.md).
+  double average_story_threshold = 0.16;
   /// Online: a document joins the story whose centroid (sum of its copy
   /// groups' vectors) has the highest cosine with it, if that is ≥ this
   /// (times cjk_story_scale for an article in CJK text).

@@ -57,9 +57,10 @@ enum class comparison_rule : std::uint8_t {
   jaccard_exact = 3,
   /// copy: as above, on the exact containment
   containment_exact = 4,
-  /// story: the story score reached cluster_options::story_threshold
+  /// story: the story score reached comparison_thresholds::story_threshold
   story_score = 5,
-  /// different: no copy rule fired and the story score is below story_threshold
+  /// different: no copy rule fired and the story score is below
+  /// comparison_thresholds::story_threshold
   below_thresholds = 6,
   /// different: one side has no letters or digits (an empty document joins nothing)
   empty_document = 7,
@@ -106,13 +107,17 @@ struct shared_span {
 
 /// The thresholds a comparison was decided with (from cluster_options).
 struct comparison_thresholds {
-  double copy_jaccard = 0.0;             ///< cluster_options::copy_jaccard
-  double copy_containment = 0.0;         ///< cluster_options::copy_containment
-  std::uint32_t copy_min_shingles = 0;   ///< cluster_options::copy_min_shingles
-  double copy_candidate_jaccard = 0.0;   ///< cluster_options::copy_candidate_jaccard (LSH)
-  double story_threshold = 0.0;          ///< cluster_options::story_threshold
+  double copy_jaccard = 0.0;            ///< cluster_options::copy_jaccard
+  double copy_containment = 0.0;        ///< cluster_options::copy_containment
+  std::uint32_t copy_min_shingles = 0;  ///< cluster_options::copy_min_shingles
+  double copy_candidate_jaccard = 0.0;  ///< cluster_options::copy_candidate_jaccard (LSH)
+  /// The story score this pair must reach: cluster_options::story_threshold, or
+  /// average_story_threshold where average linkage applies (two CJK texts under
+  /// story_linkage::by_script)
+  double story_threshold = 0.0;
   double cjk_story_scale = 0.0;          ///< cluster_options::cjk_story_scale
   std::int64_t time_window_seconds = 0;  ///< cluster_options::time_window_seconds (0 = none)
+  bool average_linkage = false;  ///< story_threshold is average_story_threshold (two CJK texts)
 };
 
 /// A pair of documents explained. A value: copy it, keep it, print it.

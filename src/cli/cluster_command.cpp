@@ -40,8 +40,9 @@ const char* const cluster_help =
     "\n"
     "  --level L        stories (default) or copies: what --threshold sets and\n"
     "                   what --output clusters lists\n"
-    "  --threshold X    story score threshold (batch and online), or copy Jaccard\n"
-    "                   threshold with --level copies; defaults: docs/tuning.md\n"
+    "  --threshold X    story score threshold (batch, both linkages, and online),\n"
+    "                   or copy Jaccard threshold with --level copies; defaults:\n"
+    "                   docs/tuning.md\n"
     "  --online         assign each document at once, in input order, as a crawler\n"
     "                   would (default: batch, all documents at once)\n"
     "  --window W       documents further apart than W never join (s, m, h, d);\n"
@@ -142,6 +143,7 @@ settings parse(const std::vector<std::string>& args, bool& help) {
       s.options.online_copy_margin = std::min(s.options.online_copy_margin, *threshold / 2);
     } else {
       s.options.story_threshold = *threshold;
+      s.options.average_story_threshold = *threshold;
       s.options.online_story_threshold = *threshold;
       s.options.headline_story_threshold = *threshold;
     }

@@ -192,6 +192,12 @@ std::string quote_line(std::string_view s) {
 }
 
 // Why the pair is not a copy pair (for story and below_thresholds verdicts).
+// Which option the pair's story threshold is: two CJK texts answer to the
+// average-linkage one (cluster_options::story_linkage, by_script).
+std::string story_threshold_name(const comparison_thresholds& t) {
+  return t.average_linkage ? "average_story_threshold" : "story_threshold";
+}
+
 std::string not_copy_reason(const comparison& c) {
   const comparison_thresholds& t = c.thresholds;
   const std::size_t smaller = std::min(c.a.shingles, c.b.shingles);
@@ -249,10 +255,10 @@ std::string why(const comparison& c, const side_input& a, const side_input& b) {
              " distinct shingles (the estimates were too near a threshold to trust, so the "
              "shingle sets were compared)";
     case comparison_rule::story_score:
-      return "story score " + fixed(c.story_score) + " >= story_threshold " +
+      return "story score " + fixed(c.story_score) + " >= " + story_threshold_name(t) + " " +
              fixed(t.story_threshold, 2) + "; not copies: " + not_copy_reason(c);
     case comparison_rule::below_thresholds:
-      return "story score " + fixed(c.story_score) + " < story_threshold " +
+      return "story score " + fixed(c.story_score) + " < " + story_threshold_name(t) + " " +
              fixed(t.story_threshold, 2) + "; not copies: " + not_copy_reason(c);
     case comparison_rule::empty_document:
       return std::string("document ") + (c.a.normalized.empty() ? "A" : "B") +
@@ -306,7 +312,7 @@ void print_report(const comparison& c, const side_input& a, const side_input& b,
                " (smaller side >= " + std::to_string(t.copy_min_shingles) + " shingles)")
                   .c_str());
   std::printf("  %-22s %9s %9s   %s\n", "story score", "", fixed(c.story_score).c_str(),
-              ("story_threshold " + fixed(t.story_threshold, 2)).c_str());
+              (story_threshold_name(t) + " " + fixed(t.story_threshold, 2)).c_str());
   std::printf("  distinct shingles: A %zu, B %zu, shared %zu\n", c.a.shingles, c.b.shingles,
               c.shared_shingles);
   std::printf("  same normalized text: %s; LSH copy candidate: %s; decided on: %s\n",
@@ -414,6 +420,8 @@ void print_json(const comparison& c, const side_input& a, const side_input& b, b
   append_number(out, t.copy_candidate_jaccard);
   out += ", \"story_threshold\": ";
   append_number(out, t.story_threshold);
+  out += ", \"average_linkage\": ";
+  out += t.average_linkage ? "true" : "false";
   out += ", \"cjk_story_scale\": ";
   append_number(out, t.cjk_story_scale);
   out += ", \"time_window_seconds\": " + std::to_string(t.time_window_seconds);
@@ -453,7 +461,8 @@ int compare_command(const std::vector<std::string>& args) {
     } else if (a == "--full") {
       full = true;
     } else if (a == "--threshold") {
-      options.story_threshold = parse_unit_interval("--threshold", arg.value());
+      options.story_threshold = options.average_story_threshold =
+          parse_unit_interval("--threshold", arg.value());
     } else if (a == "--copy-threshold") {
       options.copy_jaccard = parse_unit_interval("--copy-threshold", arg.value());
     } else if (a == "--window") {
