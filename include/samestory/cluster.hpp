@@ -10,7 +10,7 @@
 ///    units; their TF-IDF story vectors (story_terms.hpp) are compared by
 ///    cosine, and units are joined by agglomeration. By default text in
 ///    space-delimited scripts uses complete linkage (a story holds only units
-///    whose every pair reaches story_threshold) and Chinese or Japanese text
+///    whose every pair reaches story_threshold) and Chinese, Japanese or Korean text
 ///    average linkage (the mean over all pairs reaches average_story_threshold).
 ///    Plain connected components would chain A~B~C into one story with A
 ///    unlike C; complete linkage cannot, and average linkage only when B~C
