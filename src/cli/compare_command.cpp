@@ -191,13 +191,13 @@ std::string quote_line(std::string_view s) {
   return out + "\"";
 }
 
-// Why the pair is not a copy pair (for story and below_thresholds verdicts).
 // Which option the pair's story threshold is: two CJK texts answer to the
 // average-linkage one (cluster_options::story_linkage, by_script).
 std::string story_threshold_name(const comparison_thresholds& t) {
   return t.average_linkage ? "average_story_threshold" : "story_threshold";
 }
 
+// Why the pair is not a copy pair (for story and below_thresholds verdicts).
 std::string not_copy_reason(const comparison& c) {
   const comparison_thresholds& t = c.thresholds;
   const std::size_t smaller = std::min(c.a.shingles, c.b.shingles);
