@@ -39,36 +39,11 @@ struct disjoint_sets {
   std::vector<std::size_t> parent;
 };
 
-// Terms only one document has cannot match; in a large batch dropping them
-// keeps them from diluting the norm (ECB+ BCubed F1 0.912 → 0.921). In a
-// small batch nearly every term is unique, and the vectors would shrink to
-// the few shared terms, inflating every cosine (the seeds' unrelated pair
-// went from 0.04 to 0.40), so there the rule is off.
 // Up to this many units, every pair is a story candidate (about 0.1 s on one core).
 constexpr std::size_t exhaustive_units = 1000;
 
 // Average linkage keeps candidate edges down to this fraction of the threshold.
 constexpr double average_edge_floor = 0.25;
-
-bool skip_singletons(std::size_t units) noexcept {
-  return units >= 50;
-}
-
-// Story vectors of units given by their term counts: document frequencies
-// over the units, then TF-IDF. Shared by cluster_documents() and
-// story_similarities() so the table explains exactly what clustering used.
-std::vector<std::vector<term_weight>> story_vectors(
-    const detail::cluster_engine& engine,
-    const std::vector<const std::vector<term_weight>*>& counts, unsigned threads) {
-  term_statistics stats;
-  for (const auto* c : counts) stats.add(*c);
-  std::vector<std::vector<term_weight>> vec(counts.size());
-  const bool skip = skip_singletons(counts.size());
-  detail::parallel_for(counts.size(), threads, [&](std::size_t u) {
-    vec[u] = engine.terms.weigh(*counts[u], stats, skip);
-  });
-  return vec;
-}
 
 struct copy_edge {
   std::size_t a, b;  // input indexes, a < b
@@ -120,8 +95,7 @@ struct agglomeration {
   // Whether clusters of these sizes and CJK unit counts merge by average linkage.
   bool averaged(std::uint64_t size_a, std::uint64_t cjk_a, std::uint64_t size_c,
                 std::uint64_t cjk_c) const {
-    if (linkage == story_linkage::average) return true;
-    return linkage == story_linkage::by_script && cjk_a == size_a && cjk_c == size_c;
+    return detail::averaged_linkage(linkage, cjk_a == size_a, cjk_c == size_c);
   }
   bool averaged(std::size_t a, std::size_t c) const {
     return averaged(size[a], cjk[a], size[c], cjk[c]);
@@ -374,7 +348,7 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
   // 5. Story vectors, weighted by document frequencies over the units.
   std::vector<const std::vector<term_weight>*> unit_counts(units);
   for (std::size_t u = 0; u < units; ++u) unit_counts[u] = &prepared[unit_rep[u]].counts;
-  const auto vec = story_vectors(engine, unit_counts, options.threads);
+  const auto vec = detail::story_vectors(engine, unit_counts, options.threads);
   // The counts are spent: free them before the candidate search needs memory.
   for (prepared_document& p : prepared) p.counts = {};
   std::vector<double> share(units);
@@ -396,9 +370,9 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
   // Complete linkage needs only the edges that reach the threshold; average
   // linkage sums weaker ones too (those under the floor count as 0).
   std::vector<bool> cjk_unit(units);
-  for (std::size_t u = 0; u < units; ++u) cjk_unit[u] = share[u] >= detail::cjk_unit_share;
+  for (std::size_t u = 0; u < units; ++u) cjk_unit[u] = detail::is_cjk_unit(share[u]);
   auto edge_floor = [&](std::size_t u, std::size_t v) {
-    return detail::averaged_pair(options, share[u], share[v])
+    return detail::averaged_linkage(options.story_linkage, cjk_unit[u], cjk_unit[v])
                ? options.average_story_threshold * average_edge_floor
                : options.story_threshold;
   };
@@ -652,7 +626,7 @@ std::vector<double> story_similarities(std::span<const document> documents,
     prepared[i] = detail::prepare(engine, documents[i], scratch);
     counts[i] = &prepared[i].counts;
   }
-  const auto vec = story_vectors(engine, counts, options.threads);
+  const auto vec = detail::story_vectors(engine, counts, options.threads);
   std::vector<double> share(n);
   for (std::size_t i = 0; i < n; ++i) share[i] = bigram_share(vec[i]);
   std::vector<double> out(n * n, 1.0);

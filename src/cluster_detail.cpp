@@ -175,6 +175,29 @@ std::vector<match> copy_candidates(const lsh_index& index, const minhash_signatu
   }
 }
 
+namespace {
+// Terms only one document has cannot match; in a large batch dropping them
+// keeps them from diluting the norm (ECB+ BCubed F1 0.912 → 0.921). In a
+// small batch nearly every term is unique, and the vectors would shrink to
+// the few shared terms, inflating every cosine (the seeds' unrelated pair
+// went from 0.04 to 0.40), so there the rule is off.
+bool skip_singletons(std::size_t units) noexcept {
+  return units >= 50;
+}
+}  // namespace
+
+std::vector<std::vector<term_weight>> story_vectors(
+    const cluster_engine& engine, const std::vector<const std::vector<term_weight>*>& counts,
+    unsigned threads) {
+  term_statistics stats;
+  for (const auto* c : counts) stats.add(*c);
+  std::vector<std::vector<term_weight>> vec(counts.size());
+  const bool skip = skip_singletons(counts.size());
+  parallel_for(counts.size(), threads,
+               [&](std::size_t u) { vec[u] = engine.terms.weigh(*counts[u], stats, skip); });
+  return vec;
+}
+
 void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& body) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));

@@ -81,22 +81,24 @@ inline double story_score(const cluster_options& o, double cosine, double share_
   return std::min(1.0, cosine / scale);
 }
 
-// A unit counts as CJK text for story_linkage::by_script when at least this
-// share of its story vector's squared weight is on CJK bigrams.
-inline constexpr double cjk_unit_share = 0.5;
-
-// Whether two units (by bigram_share()) are compared by average linkage.
-inline bool averaged_pair(const cluster_options& o, double share_a, double share_b) noexcept {
-  return o.story_linkage == story_linkage::average ||
-         (o.story_linkage == story_linkage::by_script && share_a >= cjk_unit_share &&
-          share_b >= cjk_unit_share);
+// A unit counts as CJK text for story_linkage::by_script when at least half
+// of its story vector's squared weight is on CJK bigrams (bigram_share()).
+inline bool is_cjk_unit(double share) noexcept {
+  return share >= 0.5;
 }
 
-// The story score two units alone must reach to join.
-inline double pair_story_threshold(const cluster_options& o, double share_a,
-                                   double share_b) noexcept {
-  return averaged_pair(o, share_a, share_b) ? o.average_story_threshold : o.story_threshold;
+// Whether two clusters (each of CJK units only, or not) merge by average linkage.
+inline bool averaged_linkage(story_linkage l, bool cjk_a, bool cjk_b) noexcept {
+  return l == story_linkage::average || (l == story_linkage::by_script && cjk_a && cjk_b);
 }
+
+// Story vectors of units given by their term counts: document frequencies
+// over the units, then TF-IDF. Shared by cluster_documents(),
+// story_similarities() and compare_documents() so that what explains a
+// grouping is exactly what made it.
+std::vector<std::vector<term_weight>> story_vectors(
+    const cluster_engine& engine, const std::vector<const std::vector<term_weight>*>& counts,
+    unsigned threads);
 
 // The copy candidates of a signature: index.query() under
 // cluster_options::max_candidates, whose error names that option. `stored`:

@@ -284,18 +284,16 @@ comparison compare_documents(const document& a, const document& b,
     }
     out.shared_shingles = common;
   }
-  out.story_score = story_similarities(pair, options)[1];
   {
-    // The threshold this pair answers to: average linkage (two CJK texts
-    // under by_script) has its own. Shares from the vectors as the batch
-    // clusterer weighs a pair.
-    term_statistics stats;
-    stats.add(wa.prepared.counts);
-    stats.add(wb.prepared.counts);
-    const double sa = bigram_share(engine.terms.weigh(wa.prepared.counts, stats, false));
-    const double sb = bigram_share(engine.terms.weigh(wb.prepared.counts, stats, false));
-    out.thresholds.story_threshold = detail::pair_story_threshold(options, sa, sb);
-    out.thresholds.average_linkage = detail::averaged_pair(options, sa, sb);
+    // The score and the threshold this pair answers to, from the vectors the
+    // batch clusterer weighs for a batch of these two (story_similarities()).
+    const auto vec = detail::story_vectors(engine, {&wa.prepared.counts, &wb.prepared.counts}, 1);
+    const double sa = bigram_share(vec[0]), sb = bigram_share(vec[1]);
+    out.story_score = detail::story_score(options, dot(vec[0], vec[1]), sa, sb);
+    out.thresholds.average_linkage = detail::averaged_linkage(
+        options.story_linkage, detail::is_cjk_unit(sa), detail::is_cjk_unit(sb));
+    out.thresholds.story_threshold =
+        out.thresholds.average_linkage ? options.average_story_threshold : options.story_threshold;
   }
   out.shared_spans = shared_passages(wa, wb);
 
