@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
     print_groups("Copy groups (no two seeds are copies):", result.copies, names);
-    print_groups("Stories at the default thresholds (link = the mean score that joined them):",
+    print_groups("Stories at the default thresholds (links: the strongest scores joining them):",
                  result.stories, names);
 
     // Lower the thresholds together and the broad topic (China and AI)

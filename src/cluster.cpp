@@ -6,11 +6,13 @@
 #include <samestory/utf8.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <mutex>
 #include <numeric>
 #include <optional>
 #include <queue>
+#include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -188,6 +190,118 @@ struct agglomeration {
   std::vector<bool> alive;
   std::vector<std::unordered_map<std::size_t, link_state>> neighbours;
 };
+
+// Refinement after agglomeration (as Steinbach, Karypis & Kumar 2000 refine
+// a hierarchical clustering with k-means passes): each unit, in index order,
+// moves to the story whose centroid is nearest, when that is nearer than its
+// own story's centroid without it and reaches online_story_threshold, the bar
+// at which the online clusterer would put it there. A merge order can strand
+// a unit: agglomeration never undoes a merge. Centroids live on the edge
+// graph: a story's centroid is the sum of its units' unit vectors, so
+// u · centroid = Σ score(u, v) over members v, and |centroid|² = Σ over member
+// pairs (each unit's own 1 included); pairs without an edge count as 0, as in
+// average linkage. Stops after story_refinement_rounds rounds, or when a round
+// moves nothing. A unit only enters a story whose every unit is within the time
+// window of it.
+void refine_stories(const cluster_options& o,
+                    const std::vector<std::vector<std::pair<std::uint32_t, double>>>& adjacency,
+                    const std::vector<std::optional<std::int64_t>>& unit_time,
+                    std::vector<std::size_t>& story_of) {
+  const std::size_t units = story_of.size();
+  if (o.story_refinement_rounds == 0 || units < 3) return;
+  std::vector<double> norm2(units, 0.0);  // |centroid|², by story id (a unit index)
+  std::vector<std::size_t> size(units, 0);
+  for (std::size_t u = 0; u < units; ++u) {
+    norm2[story_of[u]] += 1.0;
+    ++size[story_of[u]];
+    for (const auto& [v, s] : adjacency[u]) {
+      if (story_of[v] == story_of[u]) norm2[story_of[u]] += s;  // each pair seen from both ends
+    }
+  }
+  // Known times per story, for the window (only kept when there is one).
+  const bool windowed = o.time_window_seconds > 0;
+  std::vector<std::multiset<std::int64_t>> times(windowed ? units : 0);
+  if (windowed) {
+    for (std::size_t u = 0; u < units; ++u) {
+      if (unit_time[u]) times[story_of[u]].insert(*unit_time[u]);
+    }
+  }
+  auto within = [&](std::size_t u, std::size_t story) {
+    if (!windowed || !unit_time[u] || times[story].empty()) return true;
+    const std::int64_t t = *unit_time[u];
+    return t - *times[story].begin() <= o.time_window_seconds &&
+           *times[story].rbegin() - t <= o.time_window_seconds;
+  };
+  std::unordered_map<std::size_t, double> toward;  // story → Σ score(u, member)
+  for (std::uint32_t round = 0; round < o.story_refinement_rounds; ++round) {
+    bool moved = false;
+    for (std::size_t u = 0; u < units; ++u) {
+      toward.clear();
+      for (const auto& [v, s] : adjacency[u]) toward[story_of[v]] += s;
+      const std::size_t own = story_of[u];
+      const double own_dot = toward.contains(own) ? toward[own] : 0.0;
+      double own_score = -1.0;  // alone: any story that reaches the bar is nearer
+      if (size[own] > 1) {
+        const double rest = norm2[own] - 2.0 * own_dot - 1.0;
+        own_score = rest > 0 ? own_dot / std::sqrt(rest) : 0.0;
+      }
+      std::size_t best = own;
+      double best_score = std::max(own_score, o.online_story_threshold - 1e-12);
+      for (const auto& [story, dot_sum] : toward) {
+        if (story == own) continue;
+        const double score = dot_sum / std::sqrt(norm2[story]);
+        if ((score > best_score || (score == best_score && best != own && story < best)) &&
+            within(u, story)) {
+          best = story;
+          best_score = score;
+        }
+      }
+      if (best == own) continue;
+      norm2[own] -= 2.0 * own_dot + 1.0;
+      --size[own];
+      norm2[best] += 2.0 * toward[best] + 1.0;
+      ++size[best];
+      if (windowed && unit_time[u]) {
+        times[own].erase(times[own].find(*unit_time[u]));
+        times[best].insert(*unit_time[u]);
+      }
+      story_of[u] = best;
+      moved = true;
+    }
+    if (!moved) break;
+  }
+}
+
+// The links of each story: a maximum spanning forest of its units over their
+// story scores, each forest joined to the story's first unit by a link of
+// score 0 (a unit the refinement kept for its centroid may have no edge left
+// to the rest). Returns (unit, unit, score) in story order of appearance.
+std::vector<std::tuple<std::size_t, std::size_t, double>> story_tree(
+    const std::vector<std::vector<std::pair<std::uint32_t, double>>>& adjacency,
+    const std::vector<std::size_t>& story_of) {
+  const std::size_t units = story_of.size();
+  std::vector<std::tuple<double, std::size_t, std::size_t>> inside;
+  for (std::size_t u = 0; u < units; ++u) {
+    for (const auto& [v, s] : adjacency[u]) {
+      if (u < v && story_of[u] == story_of[v]) inside.emplace_back(s, u, v);
+    }
+  }
+  std::sort(inside.begin(), inside.end(), [](const auto& x, const auto& y) {
+    if (std::get<0>(x) != std::get<0>(y)) return std::get<0>(x) > std::get<0>(y);
+    return std::tie(std::get<1>(x), std::get<2>(x)) < std::tie(std::get<1>(y), std::get<2>(y));
+  });
+  disjoint_sets forest(units);
+  std::vector<std::tuple<std::size_t, std::size_t, double>> links;
+  for (const auto& [s, u, v] : inside) {
+    if (forest.unite(u, v)) links.emplace_back(u, v, s);
+  }
+  std::unordered_map<std::size_t, std::size_t> first;  // story → its first unit
+  for (std::size_t u = 0; u < units; ++u) {
+    const auto [it, fresh] = first.emplace(story_of[u], u);
+    if (!fresh && forest.unite(it->second, u)) links.emplace_back(it->second, u, 0.0);
+  }
+  return links;
+}
 
 using exact_set_source = std::function<void(std::size_t, std::vector<std::uint64_t>&)>;
 
@@ -398,14 +512,26 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
     }
   });
 
-  // 7. Agglomeration over the units.
+  // 7. Agglomeration over the units, then refinement.
   agglomeration linkage(options, std::move(cjk_unit));
   for (std::size_t u = 0; u < units; ++u) {
     for (const auto& [v, s] : story_edges[u]) linkage.add_edge(u, v, s);
   }
-  const auto merges = linkage.run();
-  disjoint_sets stories(units);
-  for (const auto& m : merges) stories.unite(m.a, m.b);
+  std::vector<std::size_t> story_of(units);
+  {
+    disjoint_sets merged(units);
+    for (const auto& m : linkage.run()) merged.unite(m.a, m.b);
+    for (std::size_t u = 0; u < units; ++u) story_of[u] = merged.find(u);
+  }
+  std::vector<std::vector<std::pair<std::uint32_t, double>>> adjacency(units);
+  for (std::size_t u = 0; u < units; ++u) {
+    for (const auto& [v, s] : story_edges[u]) {
+      adjacency[u].emplace_back(v, s);
+      adjacency[v].emplace_back(static_cast<std::uint32_t>(u), s);
+    }
+  }
+  story_edges = {};
+  refine_stories(options, adjacency, unit_time, story_of);
 
   // 8. Labels and clusters, in input order.
   clustering out;
@@ -417,7 +543,7 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
     auto [ci, cfresh] = copy_index.emplace(croot, out.copies.size());
     if (cfresh) out.copies.push_back({ids[croot], ids[unit_rep[unit_of[i]]], {}, {}});
     out.copies[ci->second].members.push_back(ids[i]);
-    auto [si, sfresh] = story_index.emplace(stories.find(unit_of[i]), out.stories.size());
+    auto [si, sfresh] = story_index.emplace(story_of[unit_of[i]], out.stories.size());
     if (sfresh) out.stories.push_back({ids[i], 0, {}, {}});
     out.stories[si->second].members.push_back(ids[i]);
     out.assignments[i].story = out.stories[si->second].id;
@@ -426,16 +552,13 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
     out.copies[copy_index.at(copies.find(e.a))].links.push_back(
         {ids[e.a], ids[e.b], e.similarity, e.by_containment});
   }
-  for (const auto& m : merges) {
-    // The link joins the two sides' representatives; its similarity is the
-    // linkage value: the lowest (complete) or mean (average) score of the cross pairs.
-    const std::size_t root = stories.find(m.a);
-    out.stories[story_index.at(root)].links.push_back(
-        {ids[unit_rep[m.a]], ids[unit_rep[m.b]], m.similarity, false});
+  for (const auto& [a, b, sim] : story_tree(adjacency, story_of)) {
+    out.stories[story_index.at(story_of[a])].links.push_back(
+        {ids[unit_rep[a]], ids[unit_rep[b]], sim, false});
   }
   // Story representative: the unit closest to the story's centroid.
   std::vector<std::vector<std::size_t>> story_units(out.stories.size());
-  for (std::size_t u = 0; u < units; ++u) story_units[story_index.at(stories.find(u))].push_back(u);
+  for (std::size_t u = 0; u < units; ++u) story_units[story_index.at(story_of[u])].push_back(u);
   for (std::size_t s = 0; s < out.stories.size(); ++s) {
     const auto& us = story_units[s];
     std::size_t best = us.front();

@@ -36,6 +36,10 @@ void validate(const cluster_options& o) {
   }
   unit(o.story_threshold, "story_threshold", true);
   unit(o.average_story_threshold, "average_story_threshold", true);
+  if (o.story_refinement_rounds > 100) {
+    throw invalid_options_error("cluster_options::story_refinement_rounds is " +
+                                std::to_string(o.story_refinement_rounds) + ", allowed 0..100");
+  }
   if (o.story_linkage > story_linkage::by_script) {
     throw invalid_options_error("cluster_options::story_linkage is " +
                                 std::to_string(static_cast<int>(o.story_linkage)) +

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -506,6 +507,7 @@ TEST_CASE("cluster: average linkage agrees with a dense UPGMA over the pairwise 
       o.threads = 1;
       o.story_linkage = samestory::story_linkage::average;
       o.average_story_threshold = threshold;
+      o.story_refinement_rounds = 0;  // the linkage alone
     });
     const auto sim = samestory::story_similarities(docs, options);
     const std::size_t n = docs.size();
@@ -525,6 +527,59 @@ TEST_CASE("cluster: average linkage agrees with a dense UPGMA over the pairwise 
   }
 }
 
+// After refinement no copy group would rather be elsewhere: no other story's
+// centroid is nearer than its own story's centroid without it and reaches
+// online_story_threshold. Centroids over the story scores the clusterer keeps
+// (a batch this small compares every pair; scores under the edge floor count
+// as 0). Without refinement the same batch has such groups, so the check can fail.
+TEST_CASE("cluster: refinement leaves no copy group nearer another story's centroid", "[cluster]") {
+  const auto texts = mixed_texts(45, [](unsigned k) { return word(k); });
+  std::vector<document> docs;
+  for (unsigned i = 0; i < texts.size(); ++i) docs.push_back(doc(i + 1, texts[i]));
+  const std::size_t n = docs.size();
+  auto stranded = [&](const cluster_options& options) {
+    const auto c = cluster_documents(docs, options);
+    check_consistent(docs, c);
+    auto sim = samestory::story_similarities(docs, options);
+    for (double& v : sim) v = v >= options.story_threshold ? v : 0.0;  // complete: the floor
+    std::size_t count = 0;
+    for (std::size_t u = 0; u < n; ++u) {
+      std::map<document_id, std::pair<double, double>> toward;  // story → (Σ score, |centroid|²)
+      for (std::size_t v = 0; v < n; ++v) {
+        auto& t = toward[c.assignments[v].story];
+        for (std::size_t w = 0; w < n; ++w) {
+          if (c.assignments[w].story == c.assignments[v].story && v != u && w != u) {
+            t.second += v == w ? 1.0 : sim[v * n + w];
+          }
+        }
+        if (v != u) t.first += sim[u * n + v];
+      }
+      const document_id own = c.assignments[u].story;
+      const auto& o = toward[own];
+      const double own_score = o.second > 0 ? o.first / std::sqrt(o.second) : -1.0;
+      for (const auto& [story, t] : toward) {
+        if (story == own || t.second <= 0) continue;
+        const double score = t.first / std::sqrt(t.second);
+        if (score > own_score + 1e-9 && score >= options.online_story_threshold) ++count;
+      }
+    }
+    return count;
+  };
+  const auto refined = with<cluster_options>([](auto& o) {
+    o.threads = 1;
+    o.story_refinement_rounds = 100;
+  });
+  const auto plain = with<cluster_options>([](auto& o) {
+    o.threads = 1;
+    o.story_refinement_rounds = 0;
+  });
+  REQUIRE(stranded(plain) > 0);
+  CHECK(stranded(refined) == 0);
+  CHECK_THROWS_AS(
+      samestory::validate(with<cluster_options>([](auto& o) { o.story_refinement_rounds = 101; })),
+      samestory::invalid_options_error);
+}
+
 TEST_CASE("cluster: by_script joins Chinese stories by average linkage, others by complete",
           "[cluster]") {
   // One batch of thirty English and thirty Chinese-like texts (no terms in
@@ -539,7 +594,10 @@ TEST_CASE("cluster: by_script joins Chinese stories by average linkage, others b
     docs.push_back(doc(i + 1, chinese ? zh[i / 2] : en[i / 2]));
     (chinese ? zh_at : en_at).push_back(i);
   }
-  const cluster_options options = with<cluster_options>([](auto& o) { o.threads = 1; });
+  const cluster_options options = with<cluster_options>([](auto& o) {
+    o.threads = 1;
+    o.story_refinement_rounds = 0;  // the linkages alone
+  });
   REQUIRE(options.story_linkage == samestory::story_linkage::by_script);
   const auto sim = samestory::story_similarities(docs, options);
   const std::size_t n = docs.size();
@@ -571,10 +629,12 @@ TEST_CASE("cluster: by_script joins Chinese stories by average linkage, others b
   const auto complete = cluster_documents(docs, with<cluster_options>([](auto& o) {
                                             o.threads = 1;
                                             o.story_linkage = samestory::story_linkage::complete;
+                                            o.story_refinement_rounds = 0;
                                           }));
   const auto average = cluster_documents(docs, with<cluster_options>([](auto& o) {
                                            o.threads = 1;
                                            o.story_linkage = samestory::story_linkage::average;
+                                           o.story_refinement_rounds = 0;
                                          }));
   auto of_run = [](const samestory::clustering& r, const std::vector<std::size_t>& at) {
     std::vector<std::size_t> out;
@@ -824,6 +884,7 @@ TEST_CASE("cluster: cjk_story_scale rescales Chinese story scores only", "[clust
     return cluster_documents(zh, with<cluster_options>([&](auto& o) {
                                o.cjk_story_scale = scale;
                                o.story_threshold = o.average_story_threshold = 1.5 * zh1[1];
+                               o.story_refinement_rounds = 0;  // the threshold alone decides
                              }));
   };
   CHECK(of(at(1.0), 2).story == 2);

@@ -15,6 +15,8 @@
 ///    Plain connected components would chain A~B~C into one story with A
 ///    unlike C; complete linkage cannot, and average linkage only when B~C
 ///    alone carries the mean of both pairs (docs/algorithms.md §15 says why these).
+///    A refinement pass then moves any copy group whose story's centroid is
+///    not its nearest (story_refinement_rounds).
 /// A copy group never spans two stories.
 ///
 /// Example:
@@ -113,6 +115,15 @@ struct cluster_options {
   /// bar that every pair must clear, so it has its own threshold; 0.16 is the
   /// best of a Chinese same-story set's sweep (docs/tuning.md).
   double average_story_threshold = 0.16;
+  /// Batch: rounds of refinement after agglomeration (0 = none). Each moves
+  /// every copy group, in input order, to the story whose centroid is nearest
+  /// when that is nearer than its own story's centroid without it and reaches
+  /// online_story_threshold; it stops early when a round moves nothing. A merge
+  /// is never undone by agglomeration, so a group can be stranded in a story
+  /// that later grew away from it; this is the k-means pass that fixes it
+  /// (docs/algorithms.md §15). With it, a story no longer guarantees that
+  /// every pair reaches story_threshold.
+  std::uint32_t story_refinement_rounds = 5;
   /// Online: a document joins the story whose centroid (sum of its copy
   /// groups' vectors) has the highest cosine with it, if that is ≥ this
   /// (times cjk_story_scale for an article in CJK text).
@@ -179,7 +190,10 @@ struct cluster {
   document_id id = 0;                ///< its label (the first member's id)
   document_id representative = 0;    ///< copies: the longest member; stories: the medoid
   std::vector<document_id> members;  ///< in input order
-  std::vector<cluster_link> links;   ///< the links that built it (members − 1 of them)
+  /// Copies: the links that built it (members − 1 of them). Stories: a maximum
+  /// spanning tree of its copy groups over their story scores (groups − 1 links
+  /// between representatives; score 0 joins a group with no scored pair left)
+  std::vector<cluster_link> links;
 };
 
 /// The result of a batch run.
