@@ -57,6 +57,21 @@ struct set_corpus {
   std::vector<std::uint32_t> family_size;
 };
 
+// A fresh base: 200-1000 shingles, one in ten drawn Zipf-like from the
+// shared pool (index ~ 20000^u for uniform u favours low indexes), the rest new.
+inline void fill_base(rng& r, const std::vector<std::uint64_t>& pool,
+                      std::vector<std::uint64_t>& s) {
+  s.resize(200 + r.below(801));
+  for (auto& x : s) {
+    if (r.below(10) == 0) {
+      const double u = static_cast<double>(r.below(1u << 20)) / (1u << 20);
+      x = pool[static_cast<std::size_t>(std::pow(20000.0, u)) - 1];
+    } else {
+      x = r.next();
+    }
+  }
+}
+
 inline set_corpus make_set_corpus(std::size_t docs, std::uint64_t seed) {
   rng r{seed};
   set_corpus c;
@@ -80,17 +95,7 @@ inline set_corpus make_set_corpus(std::size_t docs, std::uint64_t seed) {
       c.family.push_back(c.family[base]);
       ++c.family_size[c.family[base]];
     } else {
-      const std::size_t n = 200 + r.below(801);
-      s.resize(n);
-      for (auto& x : s) {
-        // Zipf-like: pool index ~ 20000^u for uniform u favours low indexes.
-        if (r.below(10) == 0) {
-          const double u = static_cast<double>(r.below(1u << 20)) / (1u << 20);
-          x = pool[static_cast<std::size_t>(std::pow(20000.0, u)) - 1];
-        } else {
-          x = r.next();
-        }
-      }
+      fill_base(r, pool, s);
       c.family.push_back(static_cast<std::uint32_t>(c.family_size.size()));
       c.family_size.push_back(1);
       recent.push_back(d);

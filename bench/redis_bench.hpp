@@ -120,15 +120,7 @@ inline signed_corpus signed_stream(std::size_t stored, std::size_t unseen,
         const auto replace = static_cast<std::size_t>(0.7 * u * u * static_cast<double>(s.size()));
         for (std::size_t k = 0; k < replace; ++k) s[r.below(s.size())] = r.next();
       } else {
-        s.resize(200 + r.below(801));
-        for (auto& x : s) {
-          if (r.below(10) == 0) {
-            const double u = static_cast<double>(r.below(1u << 20)) / (1u << 20);
-            x = pool[static_cast<std::size_t>(std::pow(20000.0, u)) - 1];
-          } else {
-            x = r.next();
-          }
-        }
+        fill_base(r, pool, s);
         recent.push_back(s);
         if (recent.size() > 50) recent.erase(recent.begin());
       }
