@@ -191,6 +191,39 @@ TEST_CASE("compare: every pair of seeds agrees with cluster_documents", "[compar
   }
 }
 
+// by_script linkage: a pair whose two texts are mostly CJK bigrams answers to
+// the average-linkage threshold, any other pair to the complete-linkage one.
+// Hangul and kana are bigrammed like Han, so Korean and Japanese count as CJK.
+TEST_CASE("compare: the story threshold follows the script of both texts", "[compare]") {
+  const samestory::cluster_options defaults;
+  const std::string korean =
+      "서울시는 오늘 지하철 요금을 내년부터 인상한다고 발표했다. 시민 단체는 반대 의견을 냈다.";
+  const std::string korean_other =
+      "부산 해운대 해수욕장이 다음 달 개장한다. 구청은 안전 요원을 배치할 계획이다.";
+  const std::string japanese =
+      "東京都は今日、来年から地下鉄の運賃を値上げすると発表した。市民団体は反対している。";
+  const std::string english =
+      "The city council said on Monday that subway fares will rise next year, "
+      "and a citizens' group said it would oppose the plan.";
+  const std::string english_other =
+      "The harbour beach opens next month, and the district will post lifeguards "
+      "along the whole shore for the summer.";
+  struct pair_case {
+    const std::string* a;
+    const std::string* b;
+    bool average;
+  };
+  for (const pair_case& p :
+       {pair_case{&korean, &korean_other, true}, pair_case{&korean, &japanese, true},
+        pair_case{&english, &english_other, false}, pair_case{&korean, &english, false}}) {
+    const comparison c = compare_documents(doc(1, *p.a), doc(2, *p.b));
+    INFO(*p.a << " | " << *p.b);
+    CHECK(c.thresholds.average_linkage == p.average);
+    CHECK(c.thresholds.story_threshold ==
+          (p.average ? defaults.average_story_threshold : defaults.story_threshold));
+  }
+}
+
 TEST_CASE("compare: an excerpt is a copy by containment", "[compare]") {
   // The first third of seed 003's lines, quoted inside the whole.
   const std::string whole = seed(3);
