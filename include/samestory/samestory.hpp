@@ -41,6 +41,7 @@
 #include <samestory/chrome.hpp>
 #include <samestory/cluster.hpp>
 #include <samestory/compare.hpp>
+#include <samestory/dateline.hpp>
 #include <samestory/document_index.hpp>
 #include <samestory/durable_cluster.hpp>
 #include <samestory/error.hpp>
