@@ -465,8 +465,13 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
   const auto vec = detail::story_vectors(engine, unit_counts, options.threads);
   // The counts are spent: free them before the candidate search needs memory.
   for (prepared_document& p : prepared) p.counts = {};
-  std::vector<double> share(units);
-  for (std::size_t u = 0; u < units; ++u) share[u] = bigram_share(vec[u]);
+  // A unit's dateline: its first document's that gives one.
+  std::vector<detail::unit_facts> facts(units);
+  for (std::size_t u = 0; u < units; ++u) facts[u].share = bigram_share(vec[u]);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto& day = facts[unit_of[i]].dateline;
+    if (!day) day = prepared[i].dateline;
+  }
 
   // 6. Story candidates: units sharing one of their heaviest terms. A term
   // with a huge posting list is a common word, not a name: it is skipped.
@@ -484,7 +489,7 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
   // Complete linkage needs only the edges that reach the threshold; average
   // linkage sums weaker ones too (those under the floor count as 0).
   std::vector<bool> cjk_unit(units);
-  for (std::size_t u = 0; u < units; ++u) cjk_unit[u] = detail::is_cjk_unit(share[u]);
+  for (std::size_t u = 0; u < units; ++u) cjk_unit[u] = detail::is_cjk_unit(facts[u].share);
   auto edge_floor = [&](std::size_t u, std::size_t v) {
     return detail::averaged_linkage(options.story_linkage, cjk_unit[u], cjk_unit[v])
                ? options.average_story_threshold * average_edge_floor
@@ -507,7 +512,7 @@ clustering cluster_prepared(const detail::cluster_engine& engine,
     }
     for (std::uint32_t v : cand) {
       if (!detail::within_window(options, unit_time[u], unit_time[v])) continue;
-      const double s = detail::story_score(options, dot(vec[u], vec[v]), share[u], share[v]);
+      const double s = detail::story_score(options, dot(vec[u], vec[v]), facts[u], facts[v]);
       if (s >= edge_floor(u, v)) story_edges[u].emplace_back(v, s);
     }
   });
@@ -750,13 +755,13 @@ std::vector<double> story_similarities(std::span<const document> documents,
     counts[i] = &prepared[i].counts;
   }
   const auto vec = detail::story_vectors(engine, counts, options.threads);
-  std::vector<double> share(n);
-  for (std::size_t i = 0; i < n; ++i) share[i] = bigram_share(vec[i]);
+  std::vector<detail::unit_facts> facts(n);
+  for (std::size_t i = 0; i < n; ++i) facts[i] = {bigram_share(vec[i]), prepared[i].dateline};
   std::vector<double> out(n * n, 1.0);
   for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t j = i + 1; j < n; ++j) {
       out[i * n + j] = out[j * n + i] =
-          detail::story_score(options, dot(vec[i], vec[j]), share[i], share[j]);
+          detail::story_score(options, dot(vec[i], vec[j]), facts[i], facts[j]);
     }
   }
   return out;

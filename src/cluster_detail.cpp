@@ -51,6 +51,7 @@ void validate(const cluster_options& o) {
                                 std::to_string(o.cjk_story_scale) + ", allowed (0, 1]");
   }
   unit(o.headline_story_threshold, "headline_story_threshold", true);
+  unit(o.dateline_factor, "dateline_factor", true);
   if (o.time_window_seconds < 0) {
     throw invalid_options_error("cluster_options::time_window_seconds is negative");
   }
@@ -139,6 +140,7 @@ prepared_document prepare(const cluster_engine& engine, const document& doc,
   } else {
     p.counts = engine.terms.counts(doc.title, scratch.normalized, doc.text);
   }
+  p.dateline = find_dateline(doc.text);
   p.is_empty = scratch.normalized.is_empty();
   p.length = scratch.normalized.text.size();
   p.text_hash = XXH3_64bits(scratch.normalized.text.data(),

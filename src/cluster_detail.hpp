@@ -2,6 +2,7 @@
 #pragma once
 
 #include <samestory/cluster.hpp>
+#include <samestory/dateline.hpp>
 #include <samestory/lsh_index.hpp>
 #include <samestory/lsh_tuner.hpp>
 #include <samestory/minhash.hpp>
@@ -30,11 +31,12 @@ struct cluster_engine {
 
 // One document after the text side: what both levels need.
 struct prepared_document {
-  std::uint64_t text_hash = 0;      // XXH3 of the normalized copy-level text
-  bool is_empty = true;             // no letters or digits: joins nothing
-  std::size_t length = 0;           // normalized characters (picks the longest copy)
-  minhash_signature signature;      // over 3-gram shingles of the copy-level text
-  std::vector<term_weight> counts;  // story terms of title and text
+  std::uint64_t text_hash = 0;        // XXH3 of the normalized copy-level text
+  bool is_empty = true;               // no letters or digits: joins nothing
+  std::size_t length = 0;             // normalized characters (picks the longest copy)
+  minhash_signature signature;        // over 3-gram shingles of the copy-level text
+  std::vector<term_weight> counts;    // story terms of title and text
+  std::optional<month_day> dateline;  // the day the text opens with
 };
 
 // The copy-level text is the body; a document with no body (headlines only)
@@ -72,13 +74,20 @@ inline bool within_window(const cluster_options& o, std::optional<std::int64_t> 
   return d <= o.time_window_seconds;
 }
 
+// What the batch story score needs of a unit besides its vector.
+struct unit_facts {
+  double share = 0;                   // bigram_share() of its vector
+  std::optional<month_day> dateline;  // the day its reports open with
+};
+
 // The batch story score of two unit vectors: their cosine, over the scale of
-// cluster_options::cjk_story_scale that the less CJK of the two calls for
-// (share = bigram_share()); at most 1.
-inline double story_score(const cluster_options& o, double cosine, double share_a,
-                          double share_b) noexcept {
-  const double scale = 1.0 - (1.0 - o.cjk_story_scale) * std::min(share_a, share_b);
-  return std::min(1.0, cosine / scale);
+// cluster_options::cjk_story_scale that the less CJK of the two calls for,
+// at most 1; times dateline_factor when their datelines differ.
+inline double story_score(const cluster_options& o, double cosine, const unit_facts& a,
+                          const unit_facts& b) noexcept {
+  const double scale = 1.0 - (1.0 - o.cjk_story_scale) * std::min(a.share, b.share);
+  const double score = std::min(1.0, cosine / scale);
+  return a.dateline && b.dateline && *a.dateline != *b.dateline ? score * o.dateline_factor : score;
 }
 
 // A unit counts as CJK text for story_linkage::by_script when at least half

@@ -119,6 +119,7 @@ side_work work_on(const detail::cluster_engine& engine, const document& doc, con
   out.normalized = w.processed.normalized.to_utf8();
   out.shingles = w.distinct.size();
   out.shingle_count = w.processed.shingles.size();
+  out.dateline = w.prepared.dateline;
   return w;
 }
 
@@ -229,6 +230,7 @@ comparison compare_documents(const document& a, const document& b,
                     options.copy_min_shingles,  options.copy_candidate_jaccard,
                     options.story_threshold,    options.cjk_story_scale,
                     options.time_window_seconds};
+  out.thresholds.dateline_factor = options.dateline_factor;
   const side_work wa = work_on(engine, a, "A", out.a);
   const side_work wb = work_on(engine, b, "B", out.b);
 
@@ -288,10 +290,11 @@ comparison compare_documents(const document& a, const document& b,
     // The score and the threshold this pair answers to, from the vectors the
     // batch clusterer weighs for a batch of these two (story_similarities()).
     const auto vec = detail::story_vectors(engine, {&wa.prepared.counts, &wb.prepared.counts}, 1);
-    const double sa = bigram_share(vec[0]), sb = bigram_share(vec[1]);
-    out.story_score = detail::story_score(options, dot(vec[0], vec[1]), sa, sb);
+    const detail::unit_facts fa{bigram_share(vec[0]), wa.prepared.dateline};
+    const detail::unit_facts fb{bigram_share(vec[1]), wb.prepared.dateline};
+    out.story_score = detail::story_score(options, dot(vec[0], vec[1]), fa, fb);
     out.thresholds.average_linkage = detail::averaged_linkage(
-        options.story_linkage, detail::is_cjk_unit(sa), detail::is_cjk_unit(sb));
+        options.story_linkage, detail::is_cjk_unit(fa.share), detail::is_cjk_unit(fb.share));
     out.thresholds.story_threshold =
         out.thresholds.average_linkage ? options.average_story_threshold : options.story_threshold;
   }

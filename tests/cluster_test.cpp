@@ -691,6 +691,57 @@ TEST_CASE("cluster: invalid options throw invalid_options_error", "[cluster]") {
   CHECK_THROWS_AS(
       cluster_documents(docs, with<cluster_options>([](auto& o) { o.online_copy_margin = 0.5; })),
       samestory::invalid_options_error);
+  CHECK_THROWS_AS(
+      cluster_documents(docs, with<cluster_options>([](auto& o) { o.dateline_factor = 0.0; })),
+      samestory::invalid_options_error);
+  CHECK_THROWS_AS(
+      cluster_documents(docs, with<cluster_options>([](auto& o) { o.dateline_factor = 1.5; })),
+      samestory::invalid_options_error);
+}
+
+// Two reports of one template (the second and third days of an exam's
+// registration): written independently, sharing the agency, the exam and
+// the jobs, told apart by the day they open with.
+TEST_CASE("cluster: reports that open on different days score dateline_factor lower", "[cluster]") {
+  const std::string day2 =
+      "新华社北京10月23日电 "
+      "国家公务员考试报名进入第二天。国家公务员局的数据显示，截至下午四点，已有十二万人提交报名申请"
+      "，其中七万多人通过了资格审查。海关系统一个基层职位吸引了上千人报考，成为目前竞争最激烈的岗位"
+      "。";
+  const std::string rest =
+      "记者从国家公务员局了解到，公务员考试报名持续升温，第三天报名人数突破二十万，不少考生选择税务"
+      "岗位。专家提醒考生理性选择职位，不要扎堆报考热门岗位，同时留意审核结果。";
+  const std::string day3 = "本报讯 10月24日，" + rest;
+  const std::string same_day = "本报讯 10月23日，" + rest;
+  const std::string undated = "本报讯 " + rest;
+  const cluster_options defaults;
+  const auto off = with<cluster_options>([](auto& o) { o.dateline_factor = 1.0; });
+  REQUIRE(defaults.dateline_factor == 0.5);
+
+  auto score = [](const std::string& b, const cluster_options& o, const std::string& a) {
+    const std::vector<document> pair = {doc(1, a), doc(2, b)};
+    return samestory::story_similarities(pair, o)[1];
+  };
+  // The premise: without the factor the pair is one story, and halving its
+  // score takes it under the threshold.
+  const double plain = score(day3, off, day2);
+  INFO("score without the factor " << plain);
+  REQUIRE(plain >= defaults.average_story_threshold);
+  REQUIRE(plain * defaults.dateline_factor < defaults.average_story_threshold);
+
+  CHECK(score(day3, defaults, day2) == Approx(plain * 0.5));
+  CHECK(score(same_day, defaults, day2) == Approx(score(same_day, off, day2)));
+  CHECK(score(undated, defaults, day2) == Approx(score(undated, off, day2)));
+  CHECK(score(same_day, defaults, day2) >= defaults.average_story_threshold);
+
+  auto one_story = [](const std::string& a, const std::string& b, const cluster_options& o) {
+    const clustering c = cluster_documents(std::vector<document>{doc(1, a), doc(2, b)}, o);
+    return c.assignments[0].story == c.assignments[1].story;
+  };
+  CHECK_FALSE(one_story(day2, day3, defaults));
+  CHECK(one_story(day2, day3, off));
+  CHECK(one_story(day2, same_day, defaults));
+  CHECK(one_story(day2, undated, defaults));
 }
 
 TEST_CASE("cluster: empty and punctuation-only documents are singletons", "[cluster]") {

@@ -224,6 +224,25 @@ TEST_CASE("compare: the story threshold follows the script of both texts", "[com
   }
 }
 
+TEST_CASE("compare: each side's dateline is reported, and different days lower the score",
+          "[compare]") {
+  const std::string a =
+      "新华社北京10月23日电 "
+      "国家公务员考试报名进入第二天，已有十二万人提交报名申请，海关岗位最热门。";
+  const std::string b =
+      "本报讯 10月24日，公务员考试报名持续升温，第三天报名人数突破二十万，海关和税务岗位受追捧。";
+  const comparison c = compare_documents(doc(1, a), doc(2, b));
+  CHECK(c.a.dateline == samestory::month_day{10, 23});
+  CHECK(c.b.dateline == samestory::month_day{10, 24});
+  CHECK(c.thresholds.dateline_factor == samestory::cluster_options{}.dateline_factor);
+  const auto off =
+      samestory::test::with<samestory::cluster_options>([](auto& o) { o.dateline_factor = 1.0; });
+  const comparison plain = compare_documents(doc(1, a), doc(2, b), off);
+  REQUIRE(plain.story_score > 0.0);
+  CHECK(c.story_score == Approx(plain.story_score * c.thresholds.dateline_factor));
+  CHECK_FALSE(compare_documents(doc(1, "no date here"), doc(2, b)).a.dateline);
+}
+
 TEST_CASE("compare: an excerpt is a copy by containment", "[compare]") {
   // The first third of seed 003's lines, quoted inside the whole.
   const std::string whole = seed(3);

@@ -131,6 +131,14 @@ struct cluster_options {
   /// Online, for a headline alone (no body, or fewer than 24 distinct terms):
   /// ten words share little even within a story.
   double headline_story_threshold = 0.06;
+  /// Batch: the story score of two copy groups whose reports open on
+  /// different days (find_dateline(), e.g. "11月8日" against "11月9日") is
+  /// multiplied by this; 1 turns it off. Reports of one event mostly give
+  /// one day, while events of one template (a league's rounds, the days of
+  /// an exam's registration, a company's follow-up) share their vocabulary
+  /// and differ in the day. A soft factor, not a rule: tributes and comment
+  /// written days later still join when their words agree strongly.
+  double dateline_factor = 0.5;
   /// Documents further apart in time than this never join (both times known).
   /// 0 = no limit. Online, stories idle longer than this are evicted.
   std::int64_t time_window_seconds = 0;

@@ -23,10 +23,12 @@
 
 #include <samestory/chrome.hpp>
 #include <samestory/cluster.hpp>
+#include <samestory/dateline.hpp>
 #include <samestory/export.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,6 +93,9 @@ struct comparison_side {
   std::string normalized;         ///< the compared text after normalization, as UTF-8
   std::size_t shingles = 0;       ///< distinct shingles of the compared text
   std::size_t shingle_count = 0;  ///< shingle positions (with repeats)
+  /// The day the text opens with (find_dateline()); two different days
+  /// multiply the story score by comparison_thresholds::dateline_factor
+  std::optional<month_day> dateline;
 };
 
 /// A passage both documents hold: consecutive shingles of A that occur
@@ -118,6 +123,7 @@ struct comparison_thresholds {
   double cjk_story_scale = 0.0;          ///< cluster_options::cjk_story_scale
   std::int64_t time_window_seconds = 0;  ///< cluster_options::time_window_seconds (0 = none)
   bool average_linkage = false;  ///< story_threshold is average_story_threshold (two CJK texts)
+  double dateline_factor = 1.0;  ///< cluster_options::dateline_factor
 };
 
 /// A pair of documents explained. A value: copy it, keep it, print it.

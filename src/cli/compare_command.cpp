@@ -154,6 +154,15 @@ std::string fixed(double v, int digits = 3) {
   return buf;
 }
 
+// "11-08" for a dateline, "none" without one.
+std::string day_text(const std::optional<month_day>& d) {
+  if (!d) return "none";
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02u-%02u", static_cast<unsigned>(d->month),
+                static_cast<unsigned>(d->day));
+  return buf;
+}
+
 // The first `n` characters of UTF-8 text; `cut` says whether any were left out.
 std::string first_chars(std::string_view s, std::size_t n, bool& cut) {
   std::size_t chars = 0;
@@ -313,6 +322,15 @@ void print_report(const comparison& c, const side_input& a, const side_input& b,
                   .c_str());
   std::printf("  %-22s %9s %9s   %s\n", "story score", "", fixed(c.story_score).c_str(),
               (story_threshold_name(t) + " " + fixed(t.story_threshold, 2)).c_str());
+  if (c.a.dateline || c.b.dateline) {
+    const bool differ = c.a.dateline && c.b.dateline && *c.a.dateline != *c.b.dateline;
+    std::printf("  datelines: A %s, B %s%s\n", day_text(c.a.dateline).c_str(),
+                day_text(c.b.dateline).c_str(),
+                differ ? (" (different days: the story score is times dateline_factor " +
+                          fixed(t.dateline_factor, 2) + ")")
+                             .c_str()
+                       : "");
+  }
   std::printf("  distinct shingles: A %zu, B %zu, shared %zu\n", c.a.shingles, c.b.shingles,
               c.shared_shingles);
   std::printf("  same normalized text: %s; LSH copy candidate: %s; decided on: %s\n",
@@ -364,6 +382,8 @@ void append_side_json(std::string& out, const side_input& in, const comparison_s
   out += ", \"lines\": " + std::to_string(s.lines);
   out += ", \"title_only\": ";
   out += s.title_only ? "true" : "false";
+  out += ", \"dateline\": ";
+  out += s.dateline ? "\"" + day_text(s.dateline) + "\"" : std::string("null");
   out += ", \"removed_lines\": [";
   for (std::size_t i = 0; i < s.removed.size(); ++i) {
     const removed_line& l = s.removed[i];
@@ -424,6 +444,8 @@ void print_json(const comparison& c, const side_input& a, const side_input& b, b
   out += t.average_linkage ? "true" : "false";
   out += ", \"cjk_story_scale\": ";
   append_number(out, t.cjk_story_scale);
+  out += ", \"dateline_factor\": ";
+  append_number(out, t.dateline_factor);
   out += ", \"time_window_seconds\": " + std::to_string(t.time_window_seconds);
   out += ", \"min_span_shingles\": " + std::to_string(min_shared_span_shingles);
   out += "}, \"shared_spans\": [";
