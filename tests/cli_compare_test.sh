@@ -136,6 +136,22 @@ EOF
     stderr_has "invalid UTF-8 at byte 12"
     stderr_has "bad.txt"
     ;;
+  dateline)
+    # Two reports of one template (an exam's registration, days two and
+    # three): the different datelines halve the story score.
+    run 0 compare "$data/day2.txt" "$data/day3.txt"
+    [ "$(head -n 1 "$out")" == "verdict: different" ] || fail "first line"
+    stdout_has "datelines: A 10-23, B 10-24 (different days: the story score is times dateline_factor 0.50)"
+    run 0 compare --dateline-factor 1 "$data/day2.txt" "$data/day3.txt"
+    [ "$(head -n 1 "$out")" == "verdict: story" ] || fail "first line without the factor"
+    run 0 compare --json "$data/day2.txt" "$data/day3.txt"
+    json 'j["a"]["dateline"] == "10-23" and j["b"]["dateline"] == "10-24"'
+    json 'j["thresholds"]["dateline_factor"] == 0.5'
+    run 0 compare --json "$data/article.txt" "$data/other.txt"
+    json 'j["a"]["dateline"] is None and j["b"]["dateline"] is None'
+    run 2 compare --dateline-factor 0 "$data/day2.txt" "$data/day3.txt"
+    stderr_has "--dateline-factor"
+    ;;
   usage)
     run 2 compare --bogus "$data/article.txt" "$data/other.txt"
     stderr_has "--bogus"

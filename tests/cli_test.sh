@@ -45,6 +45,18 @@ case "$case" in
     run 0 cluster --window 30d "$data/docs.jsonl"
     expect_stdout "$all_joined"
     ;;
+  cluster_dateline)
+    # Reports of one template that open on different days: two stories by
+    # default (docs/tuning.md, dateline_factor), one with the factor off.
+    run 0 cluster "$data/datelines.jsonl"
+    expect_stdout '{"id": "day2", "story": "day2", "copy": "day2"}
+{"id": "day3", "story": "day3", "copy": "day3"}'
+    run 0 cluster --dateline-factor 1 "$data/datelines.jsonl"
+    expect_stdout '{"id": "day2", "story": "day2", "copy": "day2"}
+{"id": "day3", "story": "day2", "copy": "day3"}'
+    run 2 cluster --dateline-factor 1.5 "$data/datelines.jsonl"
+    stderr_has "--dateline-factor"
+    ;;
   cluster_usage)
     run 2 cluster --window 5x "$data/docs.jsonl"
     stderr_has "--window"

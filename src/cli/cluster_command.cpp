@@ -47,6 +47,8 @@ const char* const cluster_help =
     "                   would (default: batch, all documents at once)\n"
     "  --window W       documents further apart than W never join (s, m, h, d);\n"
     "                   online, older documents and idle stories are dropped\n"
+    "  --dateline-factor X  batch: story score factor for two reports that open on\n"
+    "                   different days ('11月8日'); 1 = off (default 0.5)\n"
     "  --output O       assignments (default): one line per document, in input\n"
     "                   order; clusters: one line per cluster of the chosen level\n"
     "  --format F       jsonl (default) or tsv (with a header line)\n"
@@ -105,6 +107,8 @@ settings parse(const std::vector<std::string>& args, bool& help) {
       s.options.time_window_seconds = parse_duration("--window", arg.value());
     } else if (a == "--threshold") {
       threshold = parse_unit_interval("--threshold", arg.value());
+    } else if (a == "--dateline-factor") {
+      s.options.dateline_factor = parse_unit_interval(a, arg.value());
     } else if (a == "--output") {
       s.output = arg.value();
       if (s.output != "assignments" && s.output != "clusters") {

@@ -41,6 +41,7 @@ const char* const compare_help =
     "  --copy-threshold X  copy Jaccard threshold (cluster --level copies --threshold)\n"
     "  --window W       documents further apart in time than W never join (s, m, h,\n"
     "                   d; JSONL records with a date)\n"
+    "  --dateline-factor X  as for 'samestory cluster'\n"
     "\n"
     "The report: the verdict (copy, story or different) and the rule that gave\n"
     "it, the lines removed from each side as page chrome with their reasons, the\n"
@@ -489,6 +490,8 @@ int compare_command(const std::vector<std::string>& args) {
       options.copy_jaccard = parse_unit_interval("--copy-threshold", arg.value());
     } else if (a == "--window") {
       options.time_window_seconds = parse_duration("--window", arg.value());
+    } else if (a == "--dateline-factor") {
+      options.dateline_factor = parse_unit_interval(a, arg.value());
     } else if (a.size() > 1 && a[0] == '-') {
       throw usage_error{"unknown argument " + a};
     } else {
