@@ -142,6 +142,8 @@ EOF
     run 0 compare "$data/day2.txt" "$data/day3.txt"
     [ "$(head -n 1 "$out")" == "verdict: different" ] || fail "first line"
     stdout_has "datelines: A 10-23, B 10-24 (different days: the story score is times dateline_factor 0.50)"
+    stdout_has "why: story score 0.1"
+    stdout_has " (datelines 10-23 and 10-24 differ: x dateline_factor 0.50) < average_story_threshold 0.16"
     run 0 compare --dateline-factor 1 "$data/day2.txt" "$data/day3.txt"
     [ "$(head -n 1 "$out")" == "verdict: story" ] || fail "first line without the factor"
     run 0 compare --json "$data/day2.txt" "$data/day3.txt"

@@ -164,6 +164,15 @@ std::string day_text(const std::optional<month_day>& d) {
   return buf;
 }
 
+// The story score, and why it was lowered when the datelines differ.
+std::string score_text(const comparison& c) {
+  const bool differ = c.a.dateline && c.b.dateline && *c.a.dateline != *c.b.dateline;
+  if (!differ) return fixed(c.story_score);
+  return fixed(c.story_score) + " (datelines " + day_text(c.a.dateline) + " and " +
+         day_text(c.b.dateline) + " differ: x dateline_factor " +
+         fixed(c.thresholds.dateline_factor, 2) + ")";
+}
+
 // The first `n` characters of UTF-8 text; `cut` says whether any were left out.
 std::string first_chars(std::string_view s, std::size_t n, bool& cut) {
   std::size_t chars = 0;
@@ -265,10 +274,10 @@ std::string why(const comparison& c, const side_input& a, const side_input& b) {
              " distinct shingles (the estimates were too near a threshold to trust, so the "
              "shingle sets were compared)";
     case comparison_rule::story_score:
-      return "story score " + fixed(c.story_score) + " >= " + story_threshold_name(t) + " " +
+      return "story score " + score_text(c) + " >= " + story_threshold_name(t) + " " +
              fixed(t.story_threshold, 2) + "; not copies: " + not_copy_reason(c);
     case comparison_rule::below_thresholds:
-      return "story score " + fixed(c.story_score) + " < " + story_threshold_name(t) + " " +
+      return "story score " + score_text(c) + " < " + story_threshold_name(t) + " " +
              fixed(t.story_threshold, 2) + "; not copies: " + not_copy_reason(c);
     case comparison_rule::empty_document:
       return std::string("document ") + (c.a.normalized.empty() ? "A" : "B") +
