@@ -169,8 +169,10 @@ std::optional<samestory::story_linkage> linkage_choice;
 
 void run_batch(const data_set& d, bool json) {
   const auto docs = as_documents(d);
-  auto ours = [&](std::optional<double> t) {
+  auto ours = [&](std::optional<double> t,
+                  double dateline_factor = samestory::cluster_options{}.dateline_factor) {
     samestory::cluster_options o;
+    o.dateline_factor = dateline_factor;
     if (linkage_choice) o.story_linkage = *linkage_choice;
     if (t) {  // both thresholds, in the ratio of their defaults
       o.average_story_threshold = *t * o.average_story_threshold / o.story_threshold;
@@ -189,6 +191,9 @@ void run_batch(const data_set& d, bool json) {
   std::vector<result> rows;
   rows.push_back(ours(std::nullopt));
   rows.back().name = "samestory (defaults)";
+  // What the datelines add: the defaults with dateline_factor 1.
+  rows.push_back(ours(std::nullopt, 1.0));
+  rows.back().name = "samestory, datelines off";
   std::vector<result> sweep;
   rows.push_back(best_of(
       "samestory best-of-sweep", steps(6, 24, 2), [&](double t) { return ours(t); }, &sweep));
