@@ -74,8 +74,7 @@ struct agglomeration {
     double sum = 0;
   };
   struct merge {
-    std::size_t a, b;
-    double similarity;
+    std::size_t a, b;  // b joined a
   };
 
   agglomeration(const cluster_options& o, std::vector<bool> cjk_unit)
@@ -141,7 +140,7 @@ struct agglomeration {
       if (it == neighbours[a].end()) continue;
       const auto v = value(a, b, it->second);
       if (!v || v->first != s) continue;  // stale
-      merges.push_back({a, b, s});
+      merges.push_back({a, b});
       // b joins a (a < b keeps the smaller index as the cluster's name).
       const std::uint64_t joined_size = size[a] + size[b];
       const std::uint64_t joined_cjk = cjk[a] + cjk[b];
