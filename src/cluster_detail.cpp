@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 namespace samestory {
 
@@ -46,9 +47,13 @@ void validate(const cluster_options& o) {
                                 ", allowed complete, average or by_script");
   }
   unit(o.online_story_threshold, "online_story_threshold", true);
-  if (!(o.cjk_story_scale > 0.0 && o.cjk_story_scale <= 1.0)) {
-    throw invalid_options_error("cluster_options::cjk_story_scale is " +
-                                std::to_string(o.cjk_story_scale) + ", allowed (0, 1]");
+  for (const auto& [scale, name] :
+       {std::pair{o.cjk_story_scale, "cjk_story_scale"},
+        std::pair{o.online_cjk_story_scale, "online_cjk_story_scale"}}) {
+    if (!(scale > 0.0 && scale <= 1.0)) {
+      throw invalid_options_error(std::string("cluster_options::") + name + " is " +
+                                  std::to_string(scale) + ", allowed (0, 1]");
+    }
   }
   unit(o.headline_story_threshold, "headline_story_threshold", true);
   unit(o.dateline_factor, "dateline_factor", true);

@@ -41,6 +41,8 @@ struct open_story {
   std::int64_t first_time = 0;
   std::int64_t last_time = 0;
   std::uint64_t order = 0;  // arrival of its first document
+  // The day of its first report that opens with one (find_dateline()).
+  std::optional<month_day> day;
 };
 
 // A document with fewer distinct terms is scored as a headline: it needs one
@@ -277,6 +279,7 @@ assignment online_clusterer::add(const document& doc) {
   if (a.kind != copy_kind::original) {
     open_story& s = st.stories[a.story];
     ++s.documents;
+    if (!s.day) s.day = p.dateline;
     st.touch_story(a.story, s, time);
   } else {
     // 3. A new copy group: the best open story, or a new one.
@@ -315,15 +318,18 @@ assignment online_clusterer::add(const document& doc) {
       // dotp / copy_groups, shrinks as a story of short texts widens its
       // vocabulary: on UCI headlines it scored 0.64 BCubed F1 at best, the
       // centroid cosine 0.72.)
-      const double score = s.norm > 0 ? dotp / s.norm : 0.0;
+      double score = s.norm > 0 ? dotp / s.norm : 0.0;
+      // A story of another day: the batch's dateline factor, applied before
+      // the choice, so that a story of the document's own day wins a near tie.
+      if (p.dateline && s.day && *p.dateline != *s.day) score *= o.dateline_factor;
       if (score > best || (score == best && s.order < st.stories.at(best_story).order)) {
         best = score;
         best_story = sid;
       }
     }
-    // An article in CJK text is scored on the English scale as in the batch
-    // (cjk_story_scale); a headline's ten words dilute nothing.
-    const double scale = headline ? 1.0 : 1.0 - (1.0 - o.cjk_story_scale) * bigram_share(v);
+    // An article in CJK text is scored on the English scale, as in the batch
+    // (online_cjk_story_scale); a headline's ten words dilute nothing.
+    const double scale = headline ? 1.0 : 1.0 - (1.0 - o.online_cjk_story_scale) * bigram_share(v);
     const double story_score = best / scale;
     if (story_score >= (headline ? o.headline_story_threshold : o.online_story_threshold)) {
       a.story = best_story;
@@ -336,7 +342,9 @@ assignment online_clusterer::add(const document& doc) {
       s.order = st.next_order++;
     }
     st.join_story(a.story, v, keys, time);
-    ++st.stories.at(a.story).documents;
+    open_story& joined = st.stories.at(a.story);
+    ++joined.documents;
+    if (!joined.day) joined.day = p.dateline;
   }
   if (!p.is_empty) {
     st.copies.insert(doc.id, p.signature, time);
@@ -370,7 +378,7 @@ std::vector<story_summary> online_clusterer::stories() const {
   std::shared_lock lock(state_->mutex);
   std::vector<std::pair<std::uint64_t, story_summary>> tmp;
   for (const auto& [id, s] : state_->stories) {
-    tmp.push_back({s.order, {id, s.documents, s.copy_groups, s.first_time, s.last_time}});
+    tmp.push_back({s.order, {id, s.documents, s.copy_groups, s.first_time, s.last_time, s.day}});
   }
   std::sort(tmp.begin(), tmp.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<story_summary> out;
@@ -416,21 +424,27 @@ std::size_t online_clusterer::evict_older_than(std::int64_t cutoff) {
 }
 
 // ---------------------------------------------------------------------------
-// Saved state, version 1 (docs/format.md). Payload: settings; i64 clock, u64
+// Saved state, version 2 (docs/format.md). Payload: settings; i64 clock, u64
 // next story order; u64 documents observed for chrome; the learned term
 // frequencies, the learned chrome statistics and the copy index, each a
 // whole nested envelope (u64 length, then its bytes); the held documents in
 // arrival order; the first-seen-text table; the open stories in order of
 // their first document. Postings and time queues are rebuilt from these.
+// Version 1, still read, lacks the stories' days, and its settings name
+// cjk_story_scale where version 2's name online_cjk_story_scale and
+// dateline_factor.
 
 namespace {
 
-constexpr std::uint16_t online_format_version = 1;
+constexpr std::uint16_t online_format_version = 2;
 constexpr std::size_t saved_document_bytes =
     8 * 3 + 1 + 8 * 3;  // ids, kind, similarity, time, hash
 
-// Every option that decides an assignment; threads and the input limits do not.
-detail::settings_list online_settings(const detail::cluster_engine& e) {
+// Every option that decides an assignment; threads and the input limits do
+// not. Version 1 files name cjk_story_scale, which then set the online bar
+// for CJK text, instead of the two that came with version 2.
+detail::settings_list online_settings(const detail::cluster_engine& e,
+                                      std::uint16_t version = online_format_version) {
   const cluster_options& o = e.options;
   detail::settings_list s;
   s.add_hash("text_fingerprint", e.pipeline.fingerprint());
@@ -450,9 +464,13 @@ detail::settings_list online_settings(const detail::cluster_engine& e) {
   s.add_real("copy_containment", o.copy_containment);
   s.add("copy_min_shingles", o.copy_min_shingles);
   s.add_real("online_copy_margin", o.online_copy_margin);
-  s.add_real("cjk_story_scale", o.cjk_story_scale);
+  if (version < 2) s.add_real("cjk_story_scale", o.cjk_story_scale);  // online's scale until v2
   s.add_real("online_story_threshold", o.online_story_threshold);
   s.add_real("headline_story_threshold", o.headline_story_threshold);
+  if (version >= 2) {
+    s.add_real("online_cjk_story_scale", o.online_cjk_story_scale);
+    s.add_real("dateline_factor", o.dateline_factor);
+  }
   s.add_signed("time_window_seconds", o.time_window_seconds);
   s.add("candidate_terms", o.candidate_terms);
   s.add("max_documents", o.max_documents);
@@ -529,6 +547,9 @@ std::string online_clusterer::save() const {
     }
     detail::append_u32(out, static_cast<std::uint32_t>(s.keys.size()));
     for (std::uint64_t k : s.keys) detail::append_u64(out, k);
+    // Its day: month and day, both 0 when no report gave one.
+    out.push_back(static_cast<char>(s.day ? s.day->month : 0));
+    out.push_back(static_cast<char>(s.day ? s.day->day : 0));
   }
   detail::end_envelope(out, start);
   return out;
@@ -545,7 +566,11 @@ online_clusterer online_clusterer::load(std::string_view bytes, const cluster_op
   online_clusterer oc(options);
   state& st = *oc.state_;
   detail::byte_reader r(env.payload, env.payload_offset);
-  detail::settings_list::read(r).expect_same_as(online_settings(st.engine), "online_clusterer");
+  // A version 1 state loads under the options given for the two settings it
+  // lacks, so an upgraded crawler keeps its stories; they gain a day when
+  // their next report with a dateline arrives.
+  detail::settings_list::read(r).expect_same_as(online_settings(st.engine, env.version),
+                                                "online_clusterer");
   st.clock = static_cast<std::int64_t>(r.u64("clock"));
   st.next_order = r.u64("next story order");
   st.chrome_observed = r.u64("chrome documents observed");
@@ -612,7 +637,7 @@ online_clusterer online_clusterer::load(std::string_view bytes, const cluster_op
 
   const std::size_t stories_at = r.offset();
   const std::uint64_t stories = r.u64("story count");
-  r.check_count(stories, 7 * 8 + 8, stories_at, "stories");
+  r.check_count(stories, 7 * 8 + 8 + (env.version >= 2 ? 2 : 0), stories_at, "stories");
   std::uint64_t previous_order = 0;
   for (std::uint64_t i = 0; i < stories; ++i) {
     const std::size_t at = r.offset();
@@ -648,6 +673,20 @@ online_clusterer online_clusterer::load(std::string_view bytes, const cluster_op
         throw format_error(key_at, "expected story keys in increasing order");
       }
       st.postings[k].push_back(id);
+    }
+    if (env.version >= 2) {
+      const std::size_t day_at = r.offset();
+      const auto month = static_cast<unsigned char>(r.bytes(1, "story month")[0]);
+      const auto day = static_cast<unsigned char>(r.bytes(1, "story day")[0]);
+      if (month != 0 || day != 0) {
+        if (month < 1 || month > 12 || day < 1 || day > 31) {
+          throw format_error(day_at,
+                             "expected a story day of month 1..12 and day 1..31 (or 0 0), "
+                             "actual " +
+                                 std::to_string(month) + " " + std::to_string(day));
+        }
+        s.day = month_day{month, day};
+      }
     }
     if (s.order >= st.next_order || (i > 0 && s.order <= previous_order)) {
       throw format_error(at, "expected story orders increasing and below " +

@@ -54,6 +54,13 @@ case "$case" in
     run 0 cluster --dateline-factor 1 "$data/datelines.jsonl"
     expect_stdout '{"id": "day2", "story": "day2", "copy": "day2"}
 {"id": "day3", "story": "day2", "copy": "day3"}'
+    # Online as well: the second report meets a story of another day.
+    run 0 cluster --online "$data/datelines.jsonl"
+    expect_stdout '{"id": "day2", "story": "day2", "copy": "day2"}
+{"id": "day3", "story": "day3", "copy": "day3"}'
+    run 0 cluster --online --dateline-factor 1 "$data/datelines.jsonl"
+    expect_stdout '{"id": "day2", "story": "day2", "copy": "day2"}
+{"id": "day3", "story": "day2", "copy": "day3"}'
     run 2 cluster --dateline-factor 1.5 "$data/datelines.jsonl"
     stderr_has "--dateline-factor"
     ;;

@@ -268,6 +268,11 @@ TEST_CASE("online: invalid options throw", "[online]") {
   CHECK_THROWS_AS(
       online_clusterer(with<cluster_options>([](auto& o) { o.time_window_seconds = -5; })),
       samestory::invalid_options_error);
+  CHECK_THROWS_AS(
+      online_clusterer(with<cluster_options>([](auto& o) { o.online_cjk_story_scale = 0.0; })),
+      samestory::invalid_options_error);
+  CHECK_THROWS_AS(online_clusterer(with<cluster_options>([](auto& o) { o.dateline_factor = 2.0; })),
+                  samestory::invalid_options_error);
 }
 
 TEST_CASE("online: concurrent adds and queries lose nothing", "[online][concurrency]") {
@@ -358,7 +363,7 @@ TEST_CASE("online: memory stays bounded by the time window on an endless stream"
 
 // Online, cjk_story_scale lowers the bar for an article in Chinese and leaves
 // English alone.
-TEST_CASE("online: cjk_story_scale applies to Chinese articles only", "[online]") {
+TEST_CASE("online: online_cjk_story_scale applies to Chinese articles only", "[online]") {
   const std::vector<document> zh = {
       doc(1,
           "马斯克在上海表示，特斯拉超级工厂明年开始生产电动汽车，中国市场非常重要。"
@@ -377,7 +382,7 @@ TEST_CASE("online: cjk_story_scale applies to Chinese articles only", "[online]"
           "deliveries come next year, and prices will be lower than for imported models.")};
   auto joins = [](const std::vector<document>& docs, double scale, double threshold) {
     online_clusterer c(with<cluster_options>([&](auto& o) {
-      o.cjk_story_scale = scale;
+      o.online_cjk_story_scale = scale;
       o.online_story_threshold = threshold;
     }));
     c.add(docs[0]);
@@ -394,6 +399,51 @@ TEST_CASE("online: cjk_story_scale applies to Chinese articles only", "[online]"
   CHECK(rescued);
   CHECK(joins(zh, 1.0, 0.05));  // the pair is related at all
   CHECK(joins(en, 1.0, 0.05));
+}
+
+// Two reports of one template, told apart by the day they open with (as in
+// cluster_test): online, the later one meets a story of another day.
+TEST_CASE("online: a report of another day scores dateline_factor lower against a story",
+          "[online]") {
+  const std::string day2 =
+      "新华社北京10月23日电 "
+      "国家公务员考试报名进入第二天。国家公务员局的数据显示，截至下午四点，已有十二万人提交报名申请"
+      "，其中七万多人通过了资格审查。海关系统一个基层职位吸引了上千人报考，成为目前竞争最激烈的岗位"
+      "。";
+  const std::string rest =
+      "记者从国家公务员局了解到，公务员考试报名持续升温，第三天报名人数突破二十万，不少考生选择税务"
+      "岗位。专家提醒考生理性选择职位，不要扎堆报考热门岗位，同时留意审核结果。";
+  const cluster_options defaults;
+  const auto off = with<cluster_options>([](auto& o) { o.dateline_factor = 1.0; });
+  REQUIRE(defaults.dateline_factor == 0.5);
+  // The second report's assignment after the first, with the options given.
+  auto second = [&](const std::string& opening, const cluster_options& o) {
+    online_clusterer c(o);
+    c.add(doc(1, day2));
+    const assignment a = c.add(doc(2, opening + rest));
+    REQUIRE(c.stories().front().dateline.has_value());
+    CHECK(c.stories().front().dateline->day == 23);
+    return a;
+  };
+  // The premise: without the factor the second report joins, and half its
+  // score (rescaled for CJK text, as assignment::similarity is) is under the bar.
+  const assignment plain = second("本报讯 10月24日，", off);
+  REQUIRE(plain.story == 1);
+  INFO("score without the factor " << plain.similarity);
+  REQUIRE(plain.similarity * defaults.dateline_factor < defaults.online_story_threshold);
+
+  CHECK(second("本报讯 10月24日，", defaults).story == 2);
+  CHECK(second("本报讯 10月23日，", defaults).story == 1);  // the same day
+  CHECK(second("本报讯 ", defaults).story == 1);            // no dateline: no factor
+  // A story takes the day of its first report that gives one.
+  online_clusterer c;
+  c.add(doc(1, "本报讯 " + rest));
+  CHECK_FALSE(c.stories().front().dateline.has_value());
+  c.add(doc(2, day2));
+  REQUIRE(c.stories().size() == 1);
+  REQUIRE(c.stories().front().dateline.has_value());
+  CHECK(c.stories().front().dateline->month == 10);
+  CHECK(c.stories().front().dateline->day == 23);
 }
 
 TEST_CASE("online: an assignment carries the similarity it joined on", "[online]") {

@@ -135,6 +135,21 @@ online_clusterer make_small_online() {
   return oc;
 }
 
+// make_small_online() and then two Chinese reports that open on 8 and 9
+// November: version 2 saves the days of their stories.
+online_clusterer make_dated_online() {
+  online_clusterer oc = make_small_online();
+  oc.add(samestory::test::doc(320,
+                              "新华社北京11月8日电 国家公务员考试报名进入第二天，"
+                              "已有十二万人提交报名申请，海关基层职位最受欢迎。",
+                              1'700'000'000 + 3600 * 9));
+  oc.add(samestory::test::doc(321,
+                              "本报讯 11月9日，公务员考试报名人数突破二十万，"
+                              "专家提醒考生理性选择职位，不要扎堆报考热门岗位。",
+                              1'700'000'000 + 3600 * 10));
+  return oc;
+}
+
 document_index_options small_document_index_options() {
   document_index_options o;
   o.threshold = 0.6;
@@ -183,12 +198,19 @@ std::vector<loader> loaders() {
 }
 
 // Wraps `payload` in a valid envelope of `kind`: bad fields behind a good checksum.
-std::string enveloped(detail::object_kind kind, const std::string& payload) {
+std::string enveloped(detail::object_kind kind, const std::string& payload,
+                      std::uint16_t version = 1) {
   std::string out;
-  const std::size_t start = detail::begin_envelope(out, kind, 1);
+  const std::size_t start = detail::begin_envelope(out, kind, version);
   out += payload;
   detail::end_envelope(out, start);
   return out;
+}
+
+std::uint16_t version_of(const std::string& saved) {
+  detail::byte_reader r(saved);
+  r.bytes(4, "magic");
+  return r.u16("format version");
 }
 
 std::string payload_of(const std::string& saved) {
@@ -365,6 +387,15 @@ TEST_CASE("saved state: other settings are refused, naming the setting", "[saved
   o.pipeline.shingle.word_n = 4;
   CHECK(setting_of([&] { online_clusterer::load(online, o); }) == "text_fingerprint");
   CHECK(setting_of([&] { online_clusterer::load(online); }) == "time_window_seconds");
+  o = windowed_options();
+  o.dateline_factor = 0.7;
+  CHECK(setting_of([&] { online_clusterer::load(online, o); }) == "dateline_factor");
+  // A version 1 state has no dateline settings: it loads under any, so an
+  // upgraded crawler keeps its stories.
+  const std::string v1 = read_file(golden_path("online_clusterer_window3d_fmt1.bin"));
+  CHECK(online_clusterer::load(v1, o).size() == 9);
+  o.copy_jaccard = 0.6;
+  CHECK(setting_of([&] { online_clusterer::load(v1, o); }) == "copy_jaccard");
   // The message says both values.
   try {
     online_clusterer::load(online);
@@ -416,7 +447,7 @@ TEST_CASE("saved state: absurd counts behind a valid checksum allocate nothing",
                             std::size_t payload_offset, auto&& load) {
     std::string p = payload_of(saved);
     for (int i = 0; i < 8; ++i) p[payload_offset + i] = i == 7 ? '\x40' : '\0';
-    CHECK_THROWS_AS(load(enveloped(kind, p)), format_error);
+    CHECK_THROWS_AS(load(enveloped(kind, p, version_of(saved))), format_error);
   };
   const std::string lsh = make_small_lsh().save();
   // After the settings block: find it by reading it.
@@ -465,13 +496,24 @@ TEST_CASE("saved state: inconsistent fields behind a valid checksum are refused"
   // Another kind's bytes.
   CHECK_THROWS_AS(lsh_index::load(make_small_simhash().save(), small_lsh, h), format_error);
   CHECK_THROWS_AS(online_clusterer::load(two.save()), format_error);
+  // A story day that is no date (the last story's day ends the payload).
+  const std::string dated = make_dated_online().save();
+  for (const auto& [month, day] : {std::pair{13, 8}, std::pair{11, 0}, std::pair{0, 8}}) {
+    std::string q = payload_of(dated);
+    q[q.size() - 2] = static_cast<char>(month);
+    q[q.size() - 1] = static_cast<char>(day);
+    INFO(month << "-" << day);
+    CHECK_THROWS_AS(online_clusterer::load(
+                        enveloped(detail::object_kind::online_clusterer, q, version_of(dated)),
+                        windowed_options()),
+                    format_error);
+  }
 }
 
 // Golden files: the bytes this version writes for the small objects. They are
 // never edited by hand; SAMESTORY_WRITE_GOLDEN=1 rewrites them (only when a
 // new format version is added: the old files stay, and stay tested).
-TEST_CASE("saved state: golden files of format version 1 load and keep their answers",
-          "[saved_state][golden]") {
+TEST_CASE("saved state: golden files load and keep their answers", "[saved_state][golden]") {
   struct golden {
     const char* file;
     std::function<std::string()> make;
@@ -480,7 +522,7 @@ TEST_CASE("saved state: golden files of format version 1 load and keep their ans
       {"lsh_index_b8r2_k16_fmt1.bin", [] { return make_small_lsh().save(); }},
       {"simhash_index_k6_fmt1.bin", [] { return make_small_simhash().save(); }},
       {"term_statistics_fmt1.bin", [] { return make_small_stats().save(); }},
-      {"online_clusterer_window3d_fmt1.bin", [] { return make_small_online().save(); }},
+      {"online_clusterer_window3d_fmt2.bin", [] { return make_dated_online().save(); }},
       {"document_index_t06_k32_fmt1.bin", [] { return make_small_document_index().save(); }},
       {"minhash_char3_word3_h128_fmt1.bin",
        [] { return sign(minhasher({}, pipeline().fingerprint()), small_texts()[0]).serialize(); }},
@@ -538,15 +580,30 @@ TEST_CASE("saved state: golden files of format version 1 load and keep their ans
   CHECK(chrome_statistics::load(read_file(golden_path(files[8].file)))
             .line_documents("news.example", "Share this story") == 9);
 
-  const online_clusterer oc =
+  // Version 1 of the online clusterer (before stories had days) still loads,
+  // and version 2 keeps the days.
+  const online_clusterer v1 = online_clusterer::load(
+      read_file(golden_path("online_clusterer_window3d_fmt1.bin")), windowed_options());
+  const online_clusterer v2 =
       online_clusterer::load(read_file(golden_path(files[3].file)), windowed_options());
-  CHECK(oc.size() == 9);
-  for (unsigned i = 0; i < 4; ++i) {
-    const auto orig = oc.find(300 + 2 * i);
-    const auto copy = oc.find(301 + 2 * i);
-    REQUIRE(orig.has_value());
-    REQUIRE(copy.has_value());
-    CHECK(copy->copy == orig->copy);
-    CHECK(copy->kind == copy_kind::near);
+  CHECK(v1.size() == 9);
+  CHECK(v2.size() == 11);
+  for (const online_clusterer* oc : {&v1, &v2}) {
+    for (unsigned i = 0; i < 4; ++i) {
+      const auto orig = oc->find(300 + 2 * i);
+      const auto copy = oc->find(301 + 2 * i);
+      REQUIRE(orig.has_value());
+      REQUIRE(copy.has_value());
+      CHECK(copy->copy == orig->copy);
+      CHECK(copy->kind == copy_kind::near);
+    }
   }
+  for (const story_summary& st : v1.stories()) CHECK_FALSE(st.dateline.has_value());
+  std::vector<std::string> days;
+  for (const story_summary& st : v2.stories()) {
+    if (st.dateline) {
+      days.push_back(std::to_string(st.dateline->month) + "-" + std::to_string(st.dateline->day));
+    }
+  }
+  CHECK(days == std::vector<std::string>{"11-8", "11-9"});
 }

@@ -10,7 +10,9 @@
 /// vector if that reaches online_story_threshold (headline_story_threshold
 /// for a headline alone), else it starts a story. Stories never merge: a
 /// document that resembles two stories joins the better one. Document
-/// frequencies are learned from the stream as it goes.
+/// frequencies are learned from the stream as it goes. A story has the day
+/// of its first report that opens with one ("11月8日", find_dateline()); a
+/// document of another day scores dateline_factor lower against it.
 ///
 /// Time: a document's time (or, when unknown, the newest time seen so far)
 /// stamps it; with time_window_seconds > 0, documents and stories older than
@@ -24,6 +26,7 @@
 #pragma once
 
 #include <samestory/cluster.hpp>
+#include <samestory/dateline.hpp>
 #include <samestory/export.hpp>
 
 #include <cstddef>
@@ -44,6 +47,9 @@ struct story_summary {
   std::size_t copy_groups = 0;  ///< independent write-ups among them (copies not counted)
   std::int64_t first_time = 0;  ///< time of its first document
   std::int64_t last_time = 0;   ///< time of its latest document
+  /// the day its first report with a dateline opens with (find_dateline()),
+  /// which cluster_options::dateline_factor compares later documents with
+  std::optional<month_day> dateline;
 };
 
 /// Online copy and story assignment; see the file comment.

@@ -66,14 +66,27 @@ inline std::string_view as_bytes(const std::uint8_t* data, std::size_t size) noe
 /// is a bug in the reader or the writer), or throw format_error with an offset
 /// inside the input, or (stateful objects) settings_mismatch_error naming the
 /// setting. Any other exception, or a crash, is a bug.
+/// An older format version the reader still reads is saved as the current
+/// one: then those bytes must load and re-serialize to themselves.
 /// @param load e.g. `[](std::string_view b) { return minhash_signature::deserialize(b); }`
 /// @param save e.g. `[](const minhash_signature& s) { return s.serialize(); }`
+/// @param current_version the version save() writes (0: the input's own)
 /// @return true when `bytes` loaded
 template <class Load, class Save>
-bool check_loader(std::string_view bytes, Load&& load, Save&& save) {
+bool check_loader(std::string_view bytes, Load&& load, Save&& save,
+                  std::uint16_t current_version = 0) {
   try {
     const auto object = load(bytes);
     const std::string again = save(object);
+    // The envelope's version field: offset 4, little-endian u16.
+    const auto version = static_cast<std::uint16_t>(static_cast<unsigned char>(bytes[4]) |
+                                                    static_cast<unsigned char>(bytes[5]) << 8);
+    if (current_version != 0 && version < current_version) {
+      const std::string upgraded = save(load(again));
+      if (upgraded != again)
+        fail(__FILE__, __LINE__, "an upgraded object re-serializes to other bytes");
+      return true;
+    }
     if (again != bytes) fail(__FILE__, __LINE__, "loaded object re-serializes to other bytes");
     return true;
   } catch (const settings_mismatch_error& e) {

@@ -1,8 +1,10 @@
 // Fuzz target: online_clusterer::load (docs/format.md kind 8), with the
 // options of the seed in corpus/online_clusterer/ (saved_state_test.cpp's
 // windowed clusterer). A loaded clusterer must re-save to exactly the input
-// and then take documents: a file that passes the reader's checks but makes
-// add() look up a document or story that is not there is a reader bug.
+// (a version 1 input: to version 2 bytes that load and re-save to
+// themselves) and then take documents: a file that passes the reader's
+// checks but makes add() look up a document or story that is not there is a
+// reader bug.
 #include <samestory/error.hpp>
 #include <samestory/online_cluster.hpp>
 
@@ -24,7 +26,7 @@ samestory::cluster_options options() {
 void run(std::string_view bytes) {
   if (!samestory::fuzz::check_loader(
           bytes, [](std::string_view b) { return samestory::online_clusterer::load(b, options()); },
-          [](const samestory::online_clusterer& c) { return c.save(); })) {
+          [](const samestory::online_clusterer& c) { return c.save(); }, 2)) {
     return;
   }
   auto oc = samestory::online_clusterer::load(bytes, options());
