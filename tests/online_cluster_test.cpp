@@ -401,18 +401,12 @@ TEST_CASE("online: online_cjk_story_scale applies to Chinese articles only", "[o
   CHECK(joins(en, 1.0, 0.05));
 }
 
-// Two reports of one template, told apart by the day they open with (as in
-// cluster_test): online, the later one meets a story of another day.
+// Two reports of one template, told apart by the day they open with
+// (support/documents.hpp): online, the later one meets a story of another day.
 TEST_CASE("online: a report of another day scores dateline_factor lower against a story",
           "[online]") {
-  const std::string day2 =
-      "新华社北京10月23日电 "
-      "国家公务员考试报名进入第二天。国家公务员局的数据显示，截至下午四点，已有十二万人提交报名申请"
-      "，其中七万多人通过了资格审查。海关系统一个基层职位吸引了上千人报考，成为目前竞争最激烈的岗位"
-      "。";
-  const std::string rest =
-      "记者从国家公务员局了解到，公务员考试报名持续升温，第三天报名人数突破二十万，不少考生选择税务"
-      "岗位。专家提醒考生理性选择职位，不要扎堆报考热门岗位，同时留意审核结果。";
+  const std::string day2(samestory::test::exam_registration_day2);
+  const std::string rest(samestory::test::exam_registration_day3_body);
   const cluster_options defaults;
   const auto off = with<cluster_options>([](auto& o) { o.dateline_factor = 1.0; });
   REQUIRE(defaults.dateline_factor == 0.5);

@@ -40,4 +40,18 @@ inline std::string word(unsigned k) {
   return w;
 }
 
+// Two reports of one template (the second and third days of an exam's
+// registration): written independently, sharing the agency, the exam and the
+// jobs, told apart by the day they open with. The first opens with its
+// dateline; the second is its body, to be opened with "本报讯 10月24日，",
+// another day, the same day or none.
+inline constexpr std::string_view exam_registration_day2 =
+    "新华社北京10月23日电 "
+    "国家公务员考试报名进入第二天。国家公务员局的数据显示，截至下午四点，已有十二万人提交报名申请"
+    "，其中七万多人通过了资格审查。海关系统一个基层职位吸引了上千人报考，成为目前竞争最激烈的岗位"
+    "。";
+inline constexpr std::string_view exam_registration_day3_body =
+    "记者从国家公务员局了解到，公务员考试报名持续升温，第三天报名人数突破二十万，不少考生选择税务"
+    "岗位。专家提醒考生理性选择职位，不要扎堆报考热门岗位，同时留意审核结果。";
+
 }  // namespace samestory::test
