@@ -327,8 +327,9 @@ assignment online_clusterer::add(const document& doc) {
         best_story = sid;
       }
     }
-    // An article in CJK text is scored on the English scale, as in the batch
-    // (online_cjk_story_scale); a headline's ten words dilute nothing.
+    // An article in CJK text is scored on the English scale by
+    // online_cjk_story_scale, as the batch does by cjk_story_scale; a
+    // headline's ten words dilute nothing.
     const double scale = headline ? 1.0 : 1.0 - (1.0 - o.online_cjk_story_scale) * bigram_share(v);
     const double story_score = best / scale;
     if (story_score >= (headline ? o.headline_story_threshold : o.online_story_threshold)) {

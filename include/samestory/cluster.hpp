@@ -133,8 +133,8 @@ struct cluster_options {
   /// cjk_story_scale scales the batch thresholds. Lower than that, because
   /// the dateline factor now keeps apart what a lower bar would otherwise
   /// join: events of one template on different days. On two hand-labelled
-  /// Chinese sets 0.40–0.44 (with dateline_factor 0.5) scored best on both
-  /// (docs/tuning.md).
+  /// Chinese sets (with dateline_factor 0.5) 0.42 is the middle of the range
+  /// that does well on both (docs/tuning.md).
   double online_cjk_story_scale = 0.42;
   /// Online, for a headline alone (no body, or fewer than 24 distinct terms):
   /// ten words share little even within a story.
