@@ -228,11 +228,13 @@ void run_batch(const data_set& d, bool json) {
 
 void run_online(const data_set& d, bool json) {
   const auto docs = as_documents(d);
-  auto ours = [&](std::optional<double> t, double dateline_factor = 0,
-                  double online_cjk_story_scale = 0) {
+  auto ours = [&](std::optional<double> t,
+                  double dateline_factor = samestory::cluster_options{}.dateline_factor,
+                  double online_cjk_story_scale =
+                      samestory::cluster_options{}.online_cjk_story_scale) {
     samestory::cluster_options o;
-    if (dateline_factor > 0) o.dateline_factor = dateline_factor;
-    if (online_cjk_story_scale > 0) o.online_cjk_story_scale = online_cjk_story_scale;
+    o.dateline_factor = dateline_factor;
+    o.online_cjk_story_scale = online_cjk_story_scale;
     if (t) o.online_story_threshold = o.headline_story_threshold = *t;
     const auto t0 = clock_type::now();
     samestory::online_clusterer oc(o);

@@ -361,8 +361,8 @@ TEST_CASE("online: memory stays bounded by the time window on an endless stream"
   CHECK(oc.memory_bytes() < after_warmup + after_warmup / 4);
 }
 
-// Online, cjk_story_scale lowers the bar for an article in Chinese and leaves
-// English alone.
+// Online, online_cjk_story_scale lowers the bar for an article in Chinese and
+// leaves English alone.
 TEST_CASE("online: online_cjk_story_scale applies to Chinese articles only", "[online]") {
   const std::vector<document> zh = {
       doc(1,
